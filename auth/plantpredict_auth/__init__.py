@@ -1,0 +1,1 @@
+"""PlantPredict runtime."""

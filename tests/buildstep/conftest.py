@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from openapi import NameLock, Overrides, normalize
+from openapi._normalize import Result
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="session")
+def overrides() -> Overrides:
+    return Overrides.from_json(yaml.safe_load((REPO / "openapi" / "names.yml").read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="session")
+def lock_names() -> NameLock:
+    data = json.loads((REPO / "openapi" / "spec.lock.json").read_text(encoding="utf-8"))
+    return NameLock.from_json(data["names"])
+
+
+@pytest.fixture(scope="session")
+def normalized(
+    live_document: dict[str, Any], reference_document: dict[str, Any], lock_names: NameLock, overrides: Overrides
+) -> Result:
+    return normalize(live_document, reference_document, lock_names, overrides)
+
+
+@pytest.fixture(scope="session")
+def api_surface() -> dict[str, Any]:
+    return json.loads((REPO / "openapi" / "api-surface.json").read_text(encoding="utf-8"))
+
+
+def repo_path(*parts: str) -> Path:
+    return REPO.joinpath(*parts)
