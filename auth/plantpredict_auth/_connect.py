@@ -1,0 +1,119 @@
+"""``connect()``: the generated ``Client``, wired with tokens, retries, limits and typed errors.
+
+Nothing in ``plantpredict_client/`` is changed: the generated ``Client`` accepts ready-made httpx
+clients (``set_async_httpx_client`` / ``set_httpx_client``), and those carry everything.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+import httpx
+
+from plantpredict_client import Client
+
+from ._bearer import BearerAuth
+from ._client import PlantPredictAsyncClient, PlantPredictClient
+from ._credentials import Credentials
+from ._retry import RetryPolicy
+from ._stores import TokenStore
+from ._token_manager import TokenManager
+
+#: Connect fast, but give PlantPredict time to answer: large power plants and results take seconds
+#: to serialize, and a POST that times out on read has an unknown outcome.
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0, pool=60.0)
+DEFAULT_MAX_CONCURRENCY = 16
+DEFAULT_HEADERS = {"Accept": "application/json", "User-Agent": "plantpredict-client (python; httpx)"}
+
+
+def resolve_base_url(credentials: Credentials, base_url: str | None) -> str:
+    """``base_url``, else ``PLANTPREDICT_BASE_URL``, else the deployment matching the credentials."""
+    return (base_url or os.environ.get("PLANTPREDICT_BASE_URL") or credentials.default_base_url).rstrip("/")
+
+
+def _limits(max_concurrency: int) -> httpx.Limits:
+    # Connections beyond the concurrency limit would only ever sit idle.
+    return httpx.Limits(
+        max_connections=max_concurrency, max_keepalive_connections=max_concurrency, keepalive_expiry=30.0
+    )
+
+
+@asynccontextmanager
+async def connect(
+    credentials: Credentials,
+    *,
+    base_url: str | None = None,
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+    retry: RetryPolicy | None = None,
+    token_store: TokenStore | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    token_manager: TokenManager | None = None,
+    timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,  # noqa: ASYNC109  # configures httpx; does not bound this call
+    **httpx_args: Any,
+) -> AsyncIterator[Client]:
+    """Yield a ``plantpredict_client.Client`` ready for the generated ``asyncio`` functions.
+
+    ``transport`` carries API and token requests alike (tests pass the simulator in-process).
+    Pass ``token_manager`` to share one token between several clients of the same identity.
+    """
+    url = resolve_base_url(credentials, base_url)
+    manager = token_manager or TokenManager(credentials, store=token_store, transport=transport)
+    headers = {**DEFAULT_HEADERS, **httpx_args.pop("headers", {})}
+    http = PlantPredictAsyncClient(
+        base_url=url,
+        auth=BearerAuth(manager, origin=url),
+        transport=transport or httpx.AsyncHTTPTransport(limits=_limits(max_concurrency), retries=0),
+        timeout=timeout,
+        headers=headers,
+        follow_redirects=False,
+        retry=retry,
+        max_concurrency=max_concurrency,
+        **httpx_args,
+    )
+    client = Client(base_url=url, timeout=http.timeout, headers=headers).set_async_httpx_client(http)
+    try:
+        yield client
+    finally:
+        await http.aclose()
+        if token_manager is None:
+            await manager.aclose()
+
+
+@contextmanager
+def connect_sync(
+    credentials: Credentials,
+    *,
+    base_url: str | None = None,
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+    retry: RetryPolicy | None = None,
+    token_store: TokenStore | None = None,
+    transport: httpx.BaseTransport | None = None,
+    token_manager: TokenManager | None = None,
+    timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+    **httpx_args: Any,
+) -> Iterator[Client]:
+    """Like ``connect()``, for the generated ``sync`` functions (threads share the limit)."""
+    url = resolve_base_url(credentials, base_url)
+    manager = token_manager or TokenManager(credentials, store=token_store, sync_transport=transport)
+    headers = {**DEFAULT_HEADERS, **httpx_args.pop("headers", {})}
+    http = PlantPredictClient(
+        base_url=url,
+        auth=BearerAuth(manager, origin=url),
+        transport=transport or httpx.HTTPTransport(limits=_limits(max_concurrency), retries=0),
+        timeout=timeout,
+        headers=headers,
+        follow_redirects=False,
+        retry=retry,
+        max_concurrency=max_concurrency,
+        **httpx_args,
+    )
+    client = Client(base_url=url, timeout=http.timeout, headers=headers).set_httpx_client(http)
+    try:
+        yield client
+    finally:
+        http.close()
+        if token_manager is None:
+            manager.close()

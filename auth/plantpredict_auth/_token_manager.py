@@ -1,0 +1,350 @@
+"""The token manager: when to go to the token server, and making sure only one caller does.
+
+- Single flight: however many tasks need a token, one token request is made; every waiter gets
+  the same token or the same exception. A failure is remembered briefly (longer for rejected
+  credentials) so thousands of waiters do not each hit the token server.
+- Refresh ahead: once a token has lived ``refresh_at`` of its lifetime (75%, as Cognito advises),
+  the next caller starts a refresh in the background and still leaves with the current token, so
+  in steady state no request waits. No request leaves with a token inside the leeway.
+- Inside the store's lock (a process lock in memory, a cross-process lock in Redis) the store is
+  read again first: another task, manager or process may have just refreshed. A refresh token is
+  therefore never presented twice, which with Okta's rotation would revoke the whole family.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import threading
+from collections.abc import Generator
+from typing import Any
+
+import httpx
+from attrs import define, field
+
+from . import _time
+from ._credentials import Credentials
+from ._errors import AuthenticationError
+from ._stores import MemoryTokenStore, TokenStore
+from ._token_flow import Flow, Token, TokenFlow, TokenSettings, Wait
+
+log = logging.getLogger("plantpredict_auth.tokens")
+
+
+@define
+class TokenStats:
+    """What the manager did, for tests, benchmarks and dashboards."""
+
+    #: Token requests sent, per (grant, outcome): ("password", "ok"), ("refresh_token", "invalid_grant")...
+    token_requests: dict[tuple[str, str], int] = field(factory=dict)
+    #: Acquisitions (each may be several token requests: a refused refresh, then a login).
+    acquisitions: int = 0
+    #: get_token calls answered with the current token at once.
+    served: int = 0
+    #: get_token calls that had to wait for a token request (zero in steady state).
+    waited: int = 0
+    #: Refreshes started ahead of need, in the background.
+    refreshed_ahead: int = 0
+    #: Requests replayed after a 401.
+    replayed: int = 0
+
+    @property
+    def total_token_requests(self) -> int:
+        return sum(self.token_requests.values())
+
+
+@define
+class _Failure:
+    error: BaseException
+    until: float
+
+
+class _KeepOpen(httpx.AsyncBaseTransport):
+    """A transport lent to the token client: closing the token client must not close it."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._inner.handle_async_request(request)
+
+
+class _KeepOpenSync(httpx.BaseTransport):
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self._inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._inner.handle_request(request)
+
+
+class TokenManager:
+    """Bearer tokens for one identity, for any number of concurrent requests.
+
+    ``transport`` / ``sync_transport`` carry the token requests (tests and the simulator pass an
+    in-process transport; by default a normal connection pool is used). ``store`` shares tokens
+    (``MemoryTokenStore`` by default; ``RedisTokenStore`` across processes and machines).
+    """
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        store: TokenStore | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sync_transport: httpx.BaseTransport | None = None,
+        leeway: float = 60.0,
+        refresh_at: float = 0.75,
+        failure_ttl: float = 2.0,
+        auth_failure_ttl: float = 60.0,
+        settings: TokenSettings | None = None,
+        seed: int | None = None,
+    ) -> None:
+        if not 0.0 < refresh_at < 1.0:
+            raise ValueError("refresh_at is a fraction of the token lifetime, between 0 and 1")
+        self.credentials = credentials
+        self.store: TokenStore = store if store is not None else MemoryTokenStore()
+        self.leeway = leeway
+        self.refresh_at = refresh_at
+        self.failure_ttl = failure_ttl
+        self.auth_failure_ttl = auth_failure_ttl
+        self.settings = settings or TokenSettings()
+        self.stats = TokenStats()
+        self._key = credentials.store_key
+        self._rng = random.Random(seed)
+        self._transport = transport
+        self._sync_transport = sync_transport
+        self._current: Token | None = None
+        self._failure: _Failure | None = None
+        self._flight: asyncio.Future[Token] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._http: httpx.AsyncClient | None = None
+        self._http_sync: httpx.Client | None = None
+        self._ahead_not_before = 0.0
+        self._sync_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        current = self._current.label if self._current else None
+        return f"TokenManager({self.credentials!r}, store={type(self.store).__name__}, current={current})"
+
+    # -- decisions ----------------------------------------------------------------------------
+
+    def _leeway(self, token: Token) -> float:
+        # A 60 s leeway is right for hour-long tokens; short test tokens get a tenth of their life.
+        return min(self.leeway, token.lifetime * 0.1)
+
+    def _usable(self, token: Token | None, now: float) -> bool:
+        return token is not None and now < token.expires_at - self._leeway(token)
+
+    def _due(self, token: Token, now: float) -> bool:
+        return now >= token.issued_at + token.lifetime * self.refresh_at
+
+    def _remembered_failure(self, now: float) -> BaseException | None:
+        failure = self._failure
+        if failure is not None and now < failure.until:
+            return failure.error
+        return None
+
+    def _remember(self, error: BaseException) -> None:
+        ttl = self.auth_failure_ttl if isinstance(error, AuthenticationError) else self.failure_ttl
+        self._failure = _Failure(error, _time.now() + ttl)
+
+    def _adopt(self, stored: Token | None, now: float) -> bool:
+        """Whether a token found in the store (put there by another holder) can be used as is."""
+        return stored is not None and self._usable(stored, now) and not self._due(stored, now)
+
+    # -- async side -----------------------------------------------------------------------------
+
+    async def get_token(self) -> str:
+        """A token valid beyond the leeway; waits for a token request only when there is none."""
+        now = _time.now()
+        token = self._current
+        if token is not None and self._usable(token, now):
+            if self._due(token, now):
+                self._start_refresh_ahead(now)
+            self.stats.served += 1
+            return token.access_token
+        error = self._remembered_failure(now)
+        if error is not None:
+            raise error
+        self.stats.waited += 1
+        return (await asyncio.shield(self._join_flight())).access_token
+
+    async def token_rejected(self, access_token: str) -> None:
+        """The API answered 401 to this token: stop using it (unless already replaced)."""
+        current = self._current
+        if current is not None and current.access_token == access_token:
+            self._current = None
+        await self.store.discard(self._key, access_token)
+
+    def _start_refresh_ahead(self, now: float) -> None:
+        if self._flight is not None and not self._flight.done():
+            return
+        if now < self._ahead_not_before:
+            return
+        self.stats.refreshed_ahead += 1
+        log.debug("refreshing ahead of expiry in the background")
+        flight = self._join_flight()
+        flight.add_done_callback(self._after_ahead)
+
+    def _after_ahead(self, flight: asyncio.Future[Token]) -> None:
+        if flight.cancelled() or flight.exception() is not None:
+            # The current token is still usable: try again a little later, not on every request.
+            self._ahead_not_before = _time.now() + 5.0
+            self._failure = None
+
+    def _join_flight(self) -> asyncio.Future[Token]:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            # A new event loop (asyncio.run called again): loop-bound resources start over.
+            self._loop, self._flight, self._http = loop, None, None
+        if self._flight is None or self._flight.done():
+            self._flight = asyncio.ensure_future(self._acquire())
+            self._flight.add_done_callback(self._flight_done)
+        return self._flight
+
+    def _flight_done(self, flight: asyncio.Future[Token]) -> None:
+        if not flight.cancelled() and flight.exception() is not None:
+            self._remember(flight.exception())  # type: ignore[arg-type]  # checked not None above
+
+    async def _acquire(self) -> Token:
+        self.stats.acquisitions += 1
+        async with self.store.lock(self._key):
+            now = _time.now()
+            stored = await self.store.load(self._key)
+            if self._adopt(stored, now):
+                assert stored is not None
+                log.debug("adopting %s from the store (another holder refreshed it)", stored.label)
+                self._current = stored
+                return stored
+            latest = stored or self._current
+            token = await self._drive(self._flow(latest.refresh_token if latest else None))
+            await self.store.save(self._key, token)
+            self._current = token
+            self._failure = None
+            return token
+
+    def _flow(self, refresh_token: str | None) -> Flow:
+        return TokenFlow(
+            self.credentials,
+            refresh_token=refresh_token,
+            settings=self.settings,
+            rng=self._rng,
+            outcomes=self.stats.token_requests,
+        ).run()
+
+    def _async_http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            transport = _KeepOpen(self._transport) if self._transport is not None else None
+            self._http = httpx.AsyncClient(transport=transport, timeout=self.settings.timeout, follow_redirects=False)
+        return self._http
+
+    async def _drive(self, flow: Flow) -> Token:
+        http = self._async_http()
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, Wait):
+                    await _time.sleep(step.seconds)
+                    step = flow.send(None)
+                    continue
+                try:
+                    response = await http.send(step)
+                except httpx.TransportError as exc:
+                    step = flow.throw(exc)
+                    continue
+                step = flow.send(response)
+        except StopIteration as stop:
+            token: Token = stop.value
+            return token
+
+    async def aclose(self) -> None:
+        if self._flight is not None and not self._flight.done():
+            self._flight.cancel()
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+        if self._http_sync is not None:
+            self._http_sync.close()
+            self._http_sync = None
+
+    # -- sync side (the generated ``sync`` functions) ----------------------------------------------
+
+    def get_token_sync(self) -> str:
+        now = _time.now()
+        token = self._current
+        if token is not None and self._usable(token, now):
+            if self._due(token, now) and now >= self._ahead_not_before and self._sync_lock.acquire(blocking=False):
+                # One thread refreshes; the others keep the current, still valid token.
+                try:
+                    self.stats.refreshed_ahead += 1
+                    token = self._acquire_sync()
+                except Exception:
+                    self._ahead_not_before = now + 5.0
+                finally:
+                    self._sync_lock.release()
+            self.stats.served += 1
+            return token.access_token
+        with self._sync_lock:
+            now = _time.now()
+            if self._usable(self._current, now):
+                assert self._current is not None
+                return self._current.access_token
+            error = self._remembered_failure(now)
+            if error is not None:
+                raise error
+            self.stats.waited += 1
+            try:
+                return self._acquire_sync().access_token
+            except Exception as exc:
+                self._remember(exc)
+                raise
+
+    def token_rejected_sync(self, access_token: str) -> None:
+        current = self._current
+        if current is not None and current.access_token == access_token:
+            self._current = None
+        self.store.discard_sync(self._key, access_token)
+
+    def _acquire_sync(self) -> Token:
+        self.stats.acquisitions += 1
+        with self.store.lock_sync(self._key):
+            now = _time.now()
+            stored = self.store.load_sync(self._key)
+            if self._adopt(stored, now):
+                assert stored is not None
+                self._current = stored
+                return stored
+            latest = stored or self._current
+            token = self._drive_sync(self._flow(latest.refresh_token if latest else None))
+            self.store.save_sync(self._key, token)
+            self._current = token
+            self._failure = None
+            return token
+
+    def _drive_sync(self, flow: Generator[Any, httpx.Response | None, Token]) -> Token:
+        if self._http_sync is None:
+            transport = _KeepOpenSync(self._sync_transport) if self._sync_transport is not None else None
+            self._http_sync = httpx.Client(transport=transport, timeout=self.settings.timeout, follow_redirects=False)
+        http = self._http_sync
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, Wait):
+                    _time.sleep_sync(step.seconds)
+                    step = flow.send(None)
+                    continue
+                try:
+                    response = http.send(step)
+                except httpx.TransportError as exc:
+                    step = flow.throw(exc)
+                    continue
+                step = flow.send(response)
+        except StopIteration as stop:
+            token: Token = stop.value
+            return token
+
+    def close(self) -> None:
+        if self._http_sync is not None:
+            self._http_sync.close()
+            self._http_sync = None
