@@ -27,8 +27,11 @@ export SPEC_SOURCE REFERENCE_SOURCE
 
 DEV_STAMP := $(VENV)/.dev-installed
 BENCH_STAMP := $(VENV)/.bench-installed
+# Debian packages the tests and benchmarks use as real servers and load generators.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL = { $(SUDO) apt-get install -y -q $(1) >/dev/null 2>&1 || { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q $(1) >/dev/null; }; }
 
-.PHONY: help venv spec generate check-generated api-diff normalize lint typecheck format test demo bench clean
+.PHONY: help venv tools spec generate check-generated api-diff normalize lint typecheck format test demo bench clean
 
 help:
 	@sed -n '1,12p' Makefile | sed 's/^# \{0,1\}//'
@@ -46,6 +49,10 @@ $(BENCH_STAMP): pyproject.toml | $(DEV_STAMP)
 	@touch $@
 
 venv: $(DEV_STAMP)
+
+# redis-server for the shared token store's tests (started by the tests themselves on loopback).
+tools:
+	@command -v redis-server >/dev/null || { echo "installing redis-server (Debian package)"; $(call APT_INSTALL,redis-server); }
 
 spec: $(DEV_STAMP)
 	$(PY) -m openapi spec $(if $(UPDATE),--update)
@@ -76,7 +83,7 @@ typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 	$(BIN)/mypy --strict plantpredict_client
 
-test: lint typecheck check-generated
+test: tools lint typecheck check-generated
 	@SPEC_SOURCE=$${SPEC_SOURCE:-$(MIRROR_SPEC)} REFERENCE_SOURCE=$${REFERENCE_SOURCE:-$(MIRROR_REFERENCE)} \
 		$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 		if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here, not a pass" >&2; fi; \
