@@ -17,9 +17,14 @@ _offset = 0.0
 
 
 def set_testing(enabled: bool) -> None:
-    """Turn real waiting off (``True``) or back on. Meant for tests, like ``stamina.set_testing``."""
-    global _testing
-    _testing = enabled
+    """Turn real waiting off (``True``) or back on. Meant for tests, like ``stamina.set_testing``.
+
+    Either way the clock returns to real time: virtual time lives only while testing is on.
+    """
+    global _testing, _offset
+    with _lock:
+        _testing = enabled
+        _offset = 0.0
 
 
 def is_testing() -> bool:
