@@ -57,7 +57,11 @@ class ClientStats:
 class RateLimitGate:
     """One cool-down shared by every request of a client: after a 429, requests already queued and
     new ones alike wait until it ends instead of piling on. Consecutive cool-downs (a 429 again
-    soon after one ended, with no success between) double, up to the policy's cap."""
+    soon after one ended, with no success between) double, up to the policy's cap.
+
+    Only a request sent after the last cool-down ended can start a new one: a 429 for a request
+    that was already on its way says nothing new, so the requests in flight when the limit hit
+    share one cool-down however their answers are spread in time."""
 
     def __init__(self, policy: RetryPolicy, rng: random.Random) -> None:
         self.policy = policy
@@ -67,11 +71,11 @@ class RateLimitGate:
         self.windows = 0
         self._lock = threading.Lock()
 
-    def on_rate_limited(self, retry_after: float | None) -> tuple[float, bool]:
+    def on_rate_limited(self, retry_after: float | None, sent_at: float) -> tuple[float, bool]:
         """Start (or join) a cool-down; returns (its end, whether this call started it)."""
         with self._lock:
             now = _time.now()
-            if now < self.until:
+            if now < self.until or sent_at < self.until:
                 return self.until, False
             self.consecutive += 1
             self.windows += 1
@@ -182,6 +186,7 @@ class PlantPredictAsyncClient(httpx.AsyncClient):
                 await _time.sleep_until(self.gate.until)
                 await _time.sleep(self.gate.spread())
             self.stats.attempts += 1
+            sent_at = _time.now()
             try:
                 response = await super().send(request, **kwargs)
             except httpx.TransportError as exc:
@@ -214,7 +219,7 @@ class PlantPredictAsyncClient(httpx.AsyncClient):
                 self.stats.retries += 1
                 if verdict is Verdict.RETRY_RATE_LIMITED:
                     self.stats.rate_limited += 1
-                    until, started = self.gate.on_rate_limited(retry_after)
+                    until, started = self.gate.on_rate_limited(retry_after, sent_at)
                     if started:
                         self.stats.cooldowns += 1
                     log.debug(
@@ -279,6 +284,7 @@ class PlantPredictClient(httpx.Client):
             if remaining > 0:
                 _time.sleep_sync(remaining + self.gate.spread())
             self.stats.attempts += 1
+            sent_at = _time.now()
             try:
                 response = super().send(request, **kwargs)
             except httpx.TransportError as exc:
@@ -311,7 +317,7 @@ class PlantPredictClient(httpx.Client):
                 self.stats.retries += 1
                 if verdict is Verdict.RETRY_RATE_LIMITED:
                     self.stats.rate_limited += 1
-                    _, started = self.gate.on_rate_limited(retry_after)
+                    _, started = self.gate.on_rate_limited(retry_after, sent_at)
                     self.stats.cooldowns += int(started)
                     log.debug(
                         "%s %s answered 429, attempt %d: cooling down %.2fs",

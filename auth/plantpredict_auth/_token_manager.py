@@ -21,7 +21,7 @@ from collections.abc import Generator
 from typing import Any
 
 import httpx
-from attrs import define, field
+from attrs import define, evolve, field
 
 from . import _time
 from ._credentials import Credentials
@@ -170,11 +170,15 @@ class TokenManager:
         self.stats.waited += 1
         return (await asyncio.shield(self._join_flight())).access_token
 
-    async def token_rejected(self, access_token: str) -> None:
-        """The API answered 401 to this token: stop using it (unless already replaced)."""
+    def _reject(self, access_token: str) -> None:
         current = self._current
         if current is not None and current.access_token == access_token:
-            self._current = None
+            # Unusable from now on, but its refresh token is still the way to the next one.
+            self._current = evolve(current, expires_at=0.0)
+
+    async def token_rejected(self, access_token: str) -> None:
+        """The API answered 401 to this token: stop using it (unless already replaced)."""
+        self._reject(access_token)
         await self.store.discard(self._key, access_token)
 
     def _start_refresh_ahead(self, now: float) -> None:
@@ -301,9 +305,7 @@ class TokenManager:
                 raise
 
     def token_rejected_sync(self, access_token: str) -> None:
-        current = self._current
-        if current is not None and current.access_token == access_token:
-            self._current = None
+        self._reject(access_token)
         self.store.discard_sync(self._key, access_token)
 
     def _acquire_sync(self) -> Token:

@@ -39,7 +39,7 @@ async def test_redis_entries_expire_with_their_token(redis_store: RedisTokenStor
 
 async def test_redis_keys_hold_no_secret(redis_store: RedisTokenStore, redis_url: str) -> None:
     await redis_store.save(CREDENTIALS.store_key, token("a"))
-    keys = [k.decode() for k in redis.Redis.from_url(redis_url).keys("*")]
+    keys = [k.decode() if isinstance(k, bytes) else k for k in redis.Redis.from_url(redis_url).keys("*")]
     assert keys == [CREDENTIALS.store_key]
     assert CREDENTIALS.client_secret not in keys[0]
     assert "secret" not in repr(redis_store)

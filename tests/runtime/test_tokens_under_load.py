@@ -43,7 +43,11 @@ async def test_a_thousand_requests_at_expiry_make_one_token_request(virtual_time
     async with simulated() as sim:
         manager = TokenManager(password_credentials(), transport=sim.transport)
         async with connect(
-            password_credentials(), base_url=BASE_URL, transport=sim.transport, token_manager=manager, max_concurrency=1000
+            password_credentials(),
+            base_url=BASE_URL,
+            transport=sim.transport,
+            token_manager=manager,
+            max_concurrency=1000,
         ) as client:
             project_id = await make_project(client)
             current = manager._current
@@ -59,37 +63,41 @@ async def test_a_thousand_requests_at_expiry_make_one_token_request(virtual_time
 
 
 async def test_tokens_expired_by_the_server_mid_burst_cost_one_token_request(virtual_time: None) -> None:
-    async with simulated() as sim:
-        async with connect(password_credentials(), base_url=BASE_URL, transport=sim.transport, max_concurrency=50) as client:
-            project_id = await make_project(client)
-            before = await sim.token_requests()
-            done = 0
+    async with (
+        simulated() as sim,
+        connect(password_credentials(), base_url=BASE_URL, transport=sim.transport, max_concurrency=50) as client,
+    ):
+        project_id = await make_project(client)
+        before = await sim.token_requests()
+        done = 0
 
-            async def one() -> object:
-                nonlocal done
-                result = await get_project.asyncio(project_id=project_id, client=client)
-                done += 1
-                if done == 100:
-                    await sim.post("tokens/expire")
-                return result
+        async def one() -> object:
+            nonlocal done
+            result = await get_project.asyncio(project_id=project_id, client=client)
+            done += 1
+            if done == 100:
+                await sim.post("tokens/expire")
+            return result
 
-            results = await asyncio.gather(*(one() for _ in range(400)), return_exceptions=True)
-            after = await sim.token_requests()
-            api_401 = (await sim.counters())["api_requests"].get("401", 0)
+        results = await asyncio.gather(*(one() for _ in range(400)), return_exceptions=True)
+        after = await sim.token_requests()
+        api_401 = (await sim.counters())["api_requests"].get("401", 0)
     assert [r for r in results if not isinstance(r, Project)] == []
     assert after - before == 1
     assert api_401 >= 1  # the expiry really hit requests in flight
 
 
 async def test_a_revoked_refresh_token_costs_one_failed_refresh_and_one_login(virtual_time: None) -> None:
-    async with simulated() as sim:
-        async with connect(password_credentials(), base_url=BASE_URL, transport=sim.transport, max_concurrency=20) as client:
-            project_id = await make_project(client)
-            await sim.post("counters/reset")
-            await sim.post("tokens/revoke-refresh")
-            await sim.post("tokens/expire")
-            results = await get_many(client, project_id, 200)
-            counts = (await sim.counters())["token_requests"]
+    async with (
+        simulated() as sim,
+        connect(password_credentials(), base_url=BASE_URL, transport=sim.transport, max_concurrency=20) as client,
+    ):
+        project_id = await make_project(client)
+        await sim.post("counters/reset")
+        await sim.post("tokens/revoke-refresh")
+        await sim.post("tokens/expire")
+        results = await get_many(client, project_id, 200)
+        counts = (await sim.counters())["token_requests"]
     assert [r for r in results if not isinstance(r, Project)] == []
     assert counts.get("refresh_token") == {"invalid_grant": 1}
     assert counts.get("password") == {"ok": 1}
@@ -135,7 +143,9 @@ async def test_refresh_ahead_means_no_request_waits_in_steady_state() -> None:
     """Real time: five real lifetimes of a 1 s token, a request every 10 ms."""
     async with simulated(token_lifetime=1.0) as sim:
         manager = TokenManager(password_credentials(), transport=sim.transport)
-        async with connect(password_credentials(), base_url=BASE_URL, transport=sim.transport, token_manager=manager) as client:
+        async with connect(
+            password_credentials(), base_url=BASE_URL, transport=sim.transport, token_manager=manager
+        ) as client:
             project_id = await make_project(client)
             waited_before = manager.stats.waited
             ends = _time.now() + 5.0
