@@ -89,8 +89,9 @@ test: tools lint typecheck check-generated
 		if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here, not a pass" >&2; fi; \
 		exit $$rc
 
+# The batch sweep against the simulator on a free loopback port (DEMO_ARGS=--failed-run-rate 0.2 ...).
 demo: $(DEV_STAMP)
-	@echo "The demo (examples/batch_predictions.py) lands with issue 6; nothing to run yet."
+	$(PY) examples/demo.py $(DEMO_ARGS)
 
 bench: $(BENCH_STAMP)
 	@echo "Benchmarks land with the simulator and runtime issues; nothing to run yet."
