@@ -768,10 +768,10 @@ class Normalizer:
             content: dict[str, Any] | None = None
             structured = [v for v in recorded if isinstance(v, dict | list)]
             if recorded and structured != recorded and all(isinstance(v, str) for v in recorded):
-                # A recorded plain-text answer (\"Prediction cancelled successfully.\"): ASP.NET's
-                # string formatter writes text/plain whatever the document says.
-                content = {"text/plain": {"schema": {"type": "string"}}}
-                self.figures["responses typed as text by a recorded answer"] += 1
+                # A recorded JSON string ("Prediction cancelled successfully."): asked for JSON, as
+                # this client always is, ASP.NET serializes a returned string as a JSON string.
+                content = {JSON: {"schema": {"type": "string"}}}
+                self.figures["responses typed as a JSON string by a recorded answer"] += 1
             elif (
                 live_typed
                 and live_typed[0] == JSON

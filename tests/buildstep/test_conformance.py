@@ -90,9 +90,6 @@ def differences(expected: Any, actual: Any, where: str = "$") -> tuple[list[str]
 
 
 def _response_for(example: RecordedExample) -> httpx.Response:
-    if isinstance(example.value, str):
-        # A recorded plain-text answer: the server sends the text itself.
-        return httpx.Response(example.status, content=example.value.encode(), headers={"content-type": "text/plain"})
     body = json.dumps(example.value).encode()
     return httpx.Response(example.status, content=body, headers={"content-type": "application/json; charset=utf-8"})
 

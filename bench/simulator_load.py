@@ -1,0 +1,134 @@
+"""Load test of the uvicorn-served simulator: simple authenticated GETs with wrk.
+
+    python -m bench.simulator_load [--duration 10] [--connections 100] [--threads 2] [--min-rps 2000]
+
+Starts `python -m simulator` on a free loopback port, gets a token (password grant), creates one
+project, and runs `wrk -t2 -c100 -d10s -H "Authorization: Bearer ..." http://127.0.0.1:PORT/Project/<id>`.
+Prints requests per second and the simulator's own counters; exits 1 if below --min-rps or if any
+response was not a 200. Installs nothing: wrk comes from Debian (`apt-get install -y wrk`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_USERNAME
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def start_simulator() -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "--port", "0", "--admin", "--log-level", "warning"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    match = re.fullmatch(r"simulator listening on (http://\S+)", line)
+    if match is None:
+        process.kill()
+        raise SystemExit(f"error: unexpected first line from the simulator: {line!r}")
+    return process, match.group(1)
+
+
+def prepare(base_url: str) -> tuple[str, int]:
+    with httpx.Client(base_url=base_url, timeout=10) as http:
+        token = http.post(
+            "/oauth2/v1/token",
+            data={
+                "grant_type": "password",
+                "username": DEFAULT_USERNAME,
+                "password": DEFAULT_PASSWORD,
+                "client_id": DEFAULT_CLIENT_ID,
+                "client_secret": DEFAULT_CLIENT_SECRET,
+                "scope": "openid offline_access",
+            },
+        )
+        token.raise_for_status()
+        access = str(token.json()["access_token"])
+        headers = {"Authorization": f"Bearer {access}"}
+        created = http.post(
+            "/Project",
+            json={"name": "load", "latitude": 41.6, "longitude": -83.5, "elevation": 180, "standardOffsetFromUTC": -5},
+            headers=headers,
+        )
+        created.raise_for_status()
+        project_id = int(created.json()["id"])
+        http.post("/_sim/counters/reset").raise_for_status()
+        return access, project_id
+
+
+def run_wrk(url: str, token: str, threads: int, connections: int, duration: int) -> dict[str, Any]:
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        "-H",
+        f"Authorization: Bearer {token}",
+        url,
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=duration + 60).stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    total = re.search(r"(\d+) requests in", output)
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = re.search(r"Socket errors:.*", output)
+    return {
+        "requests_per_second": float(rps.group(1)) if rps else 0.0,
+        "requests": int(total.group(1)) if total else 0,
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": errors.group(0) if errors else None,
+        "raw": output,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=100)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--min-rps", type=float, default=2000.0)
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("error: wrk is not installed; install it with: apt-get install -y wrk", file=sys.stderr)
+        return 2
+    process, base_url = start_simulator()
+    try:
+        time.sleep(0.2)
+        token, project_id = prepare(base_url)
+        url = f"{base_url}/Project/{project_id}"
+        print(f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s {url}", flush=True)
+        result = run_wrk(url, token, args.threads, args.connections, args.duration)
+        counters = httpx.get(f"{base_url}/_sim/counters", timeout=10).json()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    print(result["raw"])
+    print(json.dumps({k: v for k, v in result.items() if k != "raw"}, indent=2))
+    print("simulator counters:", json.dumps({k: counters[k] for k in ("api_requests", "peak_in_flight")}))
+    ok = result["requests_per_second"] >= args.min_rps and result["non_2xx"] == 0
+    verdict = "PASS" if ok else "FAIL"
+    rps, non_2xx = result["requests_per_second"], result["non_2xx"]
+    print(f"{verdict}: {rps:.0f} requests/s (target {args.min_rps:.0f}), non-2xx responses {non_2xx}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""The live simulator behind one app: `app.state.simulator`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulator._config import SimulatorConfig
+from simulator._counters import Counters
+from simulator._faults import FaultEngine
+from simulator._state import OBJECT_KINDS, Store
+from simulator._tokens import TokenAuthority
+
+
+class Simulator:
+    """What tests read and steer in process: `config` (live), `counters`, `objects()`, issued tokens."""
+
+    def __init__(self, config: SimulatorConfig) -> None:
+        self.config = config
+        self.counters = Counters(lambda: self.store.object_counts(), lambda: self.store.settle_all())
+        self.store = Store(config, self.counters.run_finished)
+        self.tokens = TokenAuthority(config, self.counters)
+        self.faults = FaultEngine(config)
+
+    def objects(self, kind: str) -> list[dict[str, Any]]:
+        """Stored objects of one kind: projects, predictions, powerplants, modules, inverters, weather."""
+        if kind not in OBJECT_KINDS:
+            raise KeyError(f"unknown kind {kind!r}; known: {', '.join(OBJECT_KINDS)}")
+        return self.store.objects(kind)
+
+    def counters_snapshot(self) -> dict[str, Any]:
+        return self.counters.snapshot()
+
+    def issued_tokens(self) -> dict[str, list[str]]:
+        return {
+            "access_tokens": self.tokens.issued_access_tokens(),
+            "refresh_tokens": self.tokens.issued_refresh_tokens(),
+        }
+
+    def expire_tokens(self) -> int:
+        return self.tokens.expire_all()
+
+    def revoke_refresh_tokens(self) -> int:
+        return self.tokens.revoke_refresh_all()
