@@ -94,8 +94,12 @@ test: tools $(BENCH_STAMP) lint typecheck check-generated
 demo: $(DEV_STAMP)
 	$(PY) examples/demo.py $(DEMO_ARGS)
 
+# Benchmarks (never timed assertions in tests): the simulator under wrk, then this client against the
+# official SDK and raw httpx side by side in one run. Compare the ratios; these machines are noisy.
 bench: $(BENCH_STAMP)
-	@echo "Benchmarks land with the simulator and runtime issues; nothing to run yet."
+	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; $(call APT_INSTALL,wrk); }
+	$(PY) -m bench.simulator_load
+	$(PY) -m bench.clients
 
 clean:
 	rm -rf .build .mypy_cache .ruff_cache .pytest_cache

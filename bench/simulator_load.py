@@ -28,9 +28,9 @@ from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD
 REPO = Path(__file__).resolve().parent.parent
 
 
-def start_simulator() -> tuple[subprocess.Popen[str], str]:
+def start_simulator(extra: Sequence[str] = ()) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "--port", "0", "--admin", "--log-level", "warning"],
+        [sys.executable, "-m", "simulator", "--port", "0", "--admin", "--log-level", "warning", *extra],
         cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,

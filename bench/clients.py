@@ -1,0 +1,304 @@
+"""This client against the official SDK and raw httpx, side by side in one run, on one simulator.
+
+    python -m bench.clients [--gets 200] [--workflows 20] [--latency-ms 20] [--threads 16]
+
+Starts `python -m simulator` on a free loopback port with injected latency (every request costs
+what a real round trip would), then times, in the same process and run:
+
+- 200 project GETs: the official SDK one after another and from a 16-thread pool (how its users
+  parallelize it), this client with 16 requests in flight, and raw httpx with a fixed token (the
+  floor: what the network and server allow);
+- 20 workflows (create project, create prediction, attach a power plant, run, wait, result
+  summary): the SDK sequentially and from 16 threads, this client 16 at a time.
+
+Reports seconds, requests the simulator saw, and ratios. Machines here are noisy: compare the
+ratios within one run, not seconds across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import importlib
+import io
+import json
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.simulator_load import start_simulator
+from plantpredict_auth import ClientCredentials, RetryPolicy, connect, run_and_wait
+from plantpredict_client import Client
+from plantpredict_client.api.power_plant import create_power_plant
+from plantpredict_client.api.predictions import create_prediction
+from plantpredict_client.api.projects import create_project, get_project
+from plantpredict_client.api.results import get_result_summary
+from plantpredict_client.models import (
+    Block,
+    DCField,
+    DCFieldTrackingTypeEnum,
+    PowerPlant,
+    PowerPlantArray,
+    PowerPlantInverter,
+    Prediction,
+    Project,
+)
+from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+SITE = {"name": "Bench", "latitude": 34.85, "longitude": -116.79, "elevation": 588.0, "standardOffsetFromUTC": -8}
+
+
+class Sim:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.admin = httpx.Client(base_url=base_url, timeout=30)
+
+    def reset(self) -> None:
+        self.admin.post("/_sim/counters/reset").raise_for_status()
+
+    def requests(self) -> int:
+        counters = self.admin.get("/_sim/counters").json()
+        return int(sum(counters["api_requests"].values()))
+
+    def library(self) -> tuple[int, int, int]:
+        module = self.admin.get("/_sim/objects/modules").json()[0]["id"]
+        inverter = self.admin.get("/_sim/objects/inverters").json()[0]["id"]
+        weather = next(w["id"] for w in self.admin.get("/_sim/objects/weather").json() if "Daggett" in w["name"])
+        return int(module), int(inverter), int(weather)
+
+
+def timed(label: str, sim: Sim, work: Callable[[], Any]) -> dict[str, Any]:
+    sim.reset()
+    started = time.perf_counter()
+    work()
+    seconds = time.perf_counter() - started
+    return {"label": label, "seconds": seconds, "requests": sim.requests()}
+
+
+# -- the official SDK ---------------------------------------------------------------------------
+
+
+def sdk_api(base_url: str) -> Any:
+    plantpredict = importlib.import_module("plantpredict")  # untyped third-party package
+    return plantpredict.Api(
+        client_id=DEFAULT_CLIENT_ID,
+        client_secret=DEFAULT_CLIENT_SECRET,
+        base_url=base_url,
+        auth_url=f"{base_url}/oauth2/token",
+    )
+
+
+def sdk_get(api: Any, project_id: int) -> None:
+    project = api.project(id=project_id)
+    project.get()
+    if project.name != SITE["name"]:
+        raise RuntimeError("the SDK did not read the project")
+
+
+def sdk_workflow(api: Any, module_id: int, inverter_id: int, weather_id: int) -> float:
+    tracking = importlib.import_module("plantpredict.enumerations").TrackingTypeEnum
+    project = api.project(name=SITE["name"], latitude=SITE["latitude"], longitude=SITE["longitude"])
+    project.elevation = SITE["elevation"]
+    project.standard_offset_from_utc = SITE["standardOffsetFromUTC"]
+    project.create()
+    prediction = api.prediction(project_id=project.id, name="Bench prediction")
+    prediction.weather_id = weather_id
+    prediction.create()
+    plant = api.powerplant(project_id=project.id, prediction_id=prediction.id)
+    block = plant.add_block()
+    array = plant.add_array(block_name=block)
+    inverter = plant.add_inverter(block_name=block, array_name=array, inverter_id=inverter_id, setpoint_kw=2500)
+    plant.add_dc_field(
+        block_name=block,
+        array_name=array,
+        inverter_name=inverter,
+        module_id=module_id,
+        tracking_type=tracking.FIXED_TILT,
+        modules_high=2,
+        modules_wired_in_series=26,
+        post_to_post_spacing=8.0,
+        number_of_rows=20,
+        number_of_series_strings_wired_in_parallel=220,
+        module_tilt=25,
+    )
+    plant.create()
+    prediction.run()  # the SDK's own wait: a loop without sleep until status 3
+    summary = prediction.get_results_summary()
+    return float(summary["years"][0]["total_energy"])
+
+
+def sequentially(count: int, job: Callable[[], Any]) -> None:
+    for _ in range(count):
+        job()
+
+
+def in_threads(threads: int, count: int, job: Callable[[], Any]) -> None:
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for future in [pool.submit(job) for _ in range(count)]:
+            future.result()
+
+
+# -- this client ------------------------------------------------------------------------------------
+
+
+def plant(module_id: int, inverter_id: int) -> PowerPlant:
+    field = DCField(
+        name=1,
+        module_id=module_id,
+        tracking_type=DCFieldTrackingTypeEnum.FIXED_TILT,
+        module_tilt=25.0,
+        modules_wired_in_series=26,
+        number_of_series_strings_wired_in_parallel=220.0,
+    )
+    inverter = PowerPlantInverter(name="1", inverter_id=inverter_id, setpointk_w=2500.0, dc_fields=[field])
+    return PowerPlant(blocks=[Block(name=1, arrays=[PowerPlantArray(name=1, inverters=[inverter])])])
+
+
+async def our_workflow(client: Client, module_id: int, inverter_id: int, weather_id: int) -> float:
+    # A name per workflow: a repeated name earns an X-Message warning (a duplicate project).
+    body = Project.from_dict({**SITE, "name": f"Bench {uuid.uuid4().hex[:8]}"})
+    created = await create_project.asyncio(client=client, body=body)
+    assert created is not None
+    assert isinstance(created.id, int)
+    prediction = await create_prediction.asyncio(
+        project_id=created.id, client=client, body=Prediction(name="Bench prediction", weather_id=weather_id)
+    )
+    assert prediction is not None
+    assert isinstance(prediction.id, int)
+    await create_power_plant.asyncio_detailed(
+        project_id=created.id, prediction_id=prediction.id, client=client, body=plant(module_id, inverter_id)
+    )
+    await run_and_wait(client, created.id, prediction.id, poll_initial=0.25, poll_max=1.0)
+    summary = await get_result_summary.asyncio(project_id=created.id, prediction_id=prediction.id, client=client)
+    assert summary is not None
+    assert isinstance(summary.years, list)
+    return float(summary.years[0].total_energy or 0.0)
+
+
+def credentials(base_url: str) -> ClientCredentials:
+    return ClientCredentials(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, token_url=f"{base_url}/oauth2/token")
+
+
+def ours_gets(base_url: str, project_id: int, count: int, concurrency: int) -> None:
+    async def main() -> None:
+        async with connect(credentials(base_url), base_url=base_url, max_concurrency=concurrency) as client:
+            results = await asyncio.gather(
+                *(get_project.asyncio(project_id=project_id, client=client) for _ in range(count))
+            )
+        if not all(isinstance(r, Project) for r in results):
+            raise RuntimeError("a GET failed")
+
+    asyncio.run(main())
+
+
+def ours_workflows(base_url: str, count: int, concurrency: int, library: tuple[int, int, int]) -> None:
+    async def main() -> None:
+        async with connect(
+            credentials(base_url), base_url=base_url, max_concurrency=concurrency, retry=RetryPolicy.batch()
+        ) as client:
+            await asyncio.gather(*(our_workflow(client, *library) for _ in range(count)))
+
+    asyncio.run(main())
+
+
+def raw_httpx_gets(base_url: str, project_id: int, count: int, concurrency: int) -> None:
+    token = httpx.post(
+        f"{base_url}/oauth2/token",
+        data={"grant_type": "client_credentials"},
+        auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+    ).json()["access_token"]
+
+    async def main() -> None:
+        limits = httpx.Limits(max_connections=concurrency)
+        async with httpx.AsyncClient(
+            base_url=base_url, limits=limits, headers={"Authorization": f"Bearer {token}"}
+        ) as http:
+            slots = asyncio.Semaphore(concurrency)
+
+            async def one() -> None:
+                async with slots:
+                    (await http.get(f"/Project/{project_id}")).raise_for_status()
+
+            await asyncio.gather(*(one() for _ in range(count)))
+
+    asyncio.run(main())
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+def measure(args: argparse.Namespace, base_url: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    sim = Sim(base_url)
+    library = sim.library()
+    api = sdk_api(base_url)
+    with httpx.Client(base_url=base_url) as http:
+        token = http.post(
+            "/oauth2/token",
+            data={"grant_type": "client_credentials"},
+            auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+        ).json()["access_token"]
+        project_id = int(http.post("/Project", json=SITE, headers={"Authorization": f"Bearer {token}"}).json()["id"])
+    n, t = args.gets, args.threads
+    gets = [
+        timed("official SDK, sequential", sim, lambda: sequentially(n, lambda: sdk_get(api, project_id))),
+        timed(f"official SDK, {t} threads", sim, lambda: in_threads(t, n, lambda: sdk_get(api, project_id))),
+        timed(f"plantpredict-client, {t} in flight", sim, lambda: ours_gets(base_url, project_id, n, t)),
+        timed(f"raw httpx, {t} in flight", sim, lambda: raw_httpx_gets(base_url, project_id, n, t)),
+    ]
+    w = args.workflows
+    workflows = [
+        timed("official SDK, sequential", sim, lambda: sequentially(w, lambda: sdk_workflow(api, *library))),
+        timed(f"official SDK, {t} threads", sim, lambda: in_threads(t, w, lambda: sdk_workflow(api, *library))),
+        timed(f"plantpredict-client, {t} in flight", sim, lambda: ours_workflows(base_url, w, t, library)),
+    ]
+    return gets, workflows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gets", type=int, default=200)
+    parser.add_argument("--workflows", type=int, default=20)
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--run-seconds", type=float, default=1.0)
+    parser.add_argument("--output", type=Path, default=Path("output"))
+    args = parser.parse_args()
+    process, base_url = start_simulator(["--latency-ms", str(args.latency_ms), "--run-seconds", str(args.run_seconds)])
+    try:
+        # The SDK prints as it goes; its output is swallowed once, around the whole measurement, not
+        # per call: redirect_stdout swaps the process-wide sys.stdout, which threads would scramble.
+        with contextlib.redirect_stdout(io.StringIO()):
+            gets, workflows = measure(args, base_url)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        if process.stdout is not None:
+            process.stdout.close()
+    n, w = args.gets, args.workflows
+    print(f"\n{n} project GETs, {args.latency_ms:.0f} ms latency per request (simulator on loopback)")
+    report(gets, reference="plantpredict-client")
+    print(f"\n{w} workflows: create project, prediction, power plant; run ({args.run_seconds:.1f} s); wait; summary")
+    report(workflows, reference="plantpredict-client")
+    args.output.mkdir(parents=True, exist_ok=True)
+    path = args.output / f"bench-clients-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
+    path.write_text(json.dumps({"gets": gets, "workflows": workflows, "args": vars(args)}, indent=2, default=str))
+    print(f"\nwrote {path}")
+    return 0
+
+
+def report(rows: list[dict[str, Any]], *, reference: str) -> None:
+    ours = next(r for r in rows if r["label"].startswith(reference))
+    print(f"  {'':38} {'seconds':>8} {'requests':>9} {'x ours':>7}")
+    for row in rows:
+        print(f"  {row['label']:38} {row['seconds']:8.2f} {row['requests']:9d} {row['seconds'] / ours['seconds']:7.2f}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
