@@ -193,3 +193,11 @@ def _overrides() -> Any:
     from openapi import Overrides
 
     return Overrides.from_json(yaml.safe_load((REPO / "openapi" / "names.yml").read_text(encoding="utf-8")))
+
+
+def test_every_operation_became_a_generated_function() -> None:
+    modules = [p for p in (REPO / "plantpredict_client" / "api").glob("*/*.py") if p.name != "__init__.py"]
+    surface = json.loads((REPO / "openapi" / "api-surface.json").read_text(encoding="utf-8"))
+    assert len(modules) == len(surface["operations"]) == 160  # 0 endpoints skipped
+    for name, operation in surface["operations"].items():
+        assert (REPO / "plantpredict_client" / "api" / operation["module"] / f"{name}.py").is_file()

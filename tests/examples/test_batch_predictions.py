@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,28 +16,6 @@ from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
 BATCH = REPO / "examples" / "batch_predictions.py"
-
-
-@pytest.fixture
-def simulator_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    extra: list[str] = getattr(request, "param", [])
-    process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "--port", "0", "--admin", "--seed", "4", *extra],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline().strip()
-        assert line.startswith("simulator listening on "), line
-        yield line.removeprefix("simulator listening on ")
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 def batch(url: str, output: Path, *extra: str) -> list[str]:

@@ -1,0 +1,56 @@
+"""The README's quickstart runs as written (against the simulator instead of the real API)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def quickstart() -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quickstart", 1)[1]
+    match = re.search(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    assert match is not None
+    return match.group(1)
+
+
+def test_the_quickstart_reads_a_project(simulator_url: str, tmp_path: Path) -> None:
+    with httpx.Client(base_url=simulator_url) as http:
+        token = http.post(
+            "/oauth2/token", data={"grant_type": "client_credentials"}, auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
+        ).json()["access_token"]
+        site = {
+            "name": "Quickstart",
+            "latitude": 40.0,
+            "longitude": -105.0,
+            "elevation": 1600,
+            "standardOffsetFromUTC": -7,
+        }
+        project_id = http.post("/Project", json=site, headers={"Authorization": f"Bearer {token}"}).json()["id"]
+    code = quickstart()
+    assert "project_id=1234" in code
+    program = tmp_path / "quickstart.py"
+    program.write_text(code.replace("project_id=1234", f"project_id={project_id}"))
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PLANTPREDICT_")},
+        "PLANTPREDICT_CLIENT_ID": DEFAULT_CLIENT_ID,
+        "PLANTPREDICT_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
+        "PLANTPREDICT_TOKEN_URL": f"{simulator_url}/oauth2/token",
+        "PLANTPREDICT_BASE_URL": simulator_url,
+    }
+    done = subprocess.run(
+        [sys.executable, str(program)], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Quickstart 40.0 -105.0"
