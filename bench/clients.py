@@ -33,7 +33,6 @@ from typing import Any
 
 import httpx
 
-from bench.simulator_load import start_simulator
 from plantpredict_auth import ClientCredentials, RetryPolicy, connect, run_and_wait
 from plantpredict_client import Client
 from plantpredict_client.api.power_plant import create_power_plant
@@ -50,7 +49,7 @@ from plantpredict_client.models import (
     Prediction,
     Project,
 )
-from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, launched
 
 SITE = {"name": "Bench", "latitude": 34.85, "longitude": -116.79, "elevation": 588.0, "standardOffsetFromUTC": -8}
 
@@ -270,17 +269,11 @@ def main() -> int:
     parser.add_argument("--run-seconds", type=float, default=1.0)
     parser.add_argument("--output", type=Path, default=Path("output"))
     args = parser.parse_args()
-    process, base_url = start_simulator(["--latency-ms", str(args.latency_ms), "--run-seconds", str(args.run_seconds)])
-    try:
-        # The SDK prints as it goes; its output is swallowed once, around the whole measurement, not
-        # per call: redirect_stdout swaps the process-wide sys.stdout, which threads would scramble.
-        with contextlib.redirect_stdout(io.StringIO()):
-            gets, workflows = measure(args, base_url)
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        if process.stdout is not None:
-            process.stdout.close()
+    simulator_args = ("--admin", "--latency-ms", str(args.latency_ms), "--run-seconds", str(args.run_seconds))
+    # The SDK prints as it goes; its output is swallowed once, around the whole measurement, not
+    # per call: redirect_stdout swaps the process-wide sys.stdout, which threads would scramble.
+    with launched(*simulator_args) as base_url, contextlib.redirect_stdout(io.StringIO()):
+        gets, workflows = measure(args, base_url)
     n, w = args.gets, args.workflows
     print(f"\n{n} project GETs, {args.latency_ms:.0f} ms latency per request (simulator on loopback)")
     report(gets, reference="plantpredict-client")

@@ -16,32 +16,15 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_USERNAME
+from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_USERNAME, launched
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def start_simulator(extra: Sequence[str] = ()) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "--port", "0", "--admin", "--log-level", "warning", *extra],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline().strip()
-    match = re.fullmatch(r"simulator listening on (http://\S+)", line)
-    if match is None:
-        process.kill()
-        raise SystemExit(f"error: unexpected first line from the simulator: {line!r}")
-    return process, match.group(1)
 
 
 def prepare(base_url: str) -> tuple[str, int]:
@@ -106,20 +89,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         print("error: wrk is not installed; install it with: apt-get install -y wrk", file=sys.stderr)
         return 2
-    process, base_url = start_simulator()
-    try:
-        time.sleep(0.2)
+    with launched("--admin", "--log-level", "warning") as base_url:
         token, project_id = prepare(base_url)
         url = f"{base_url}/Project/{project_id}"
         print(f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s {url}", flush=True)
         result = run_wrk(url, token, args.threads, args.connections, args.duration)
         counters = httpx.get(f"{base_url}/_sim/counters", timeout=10).json()
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
     print(result["raw"])
     print(json.dumps({k: v for k, v in result.items() if k != "raw"}, indent=2))
     print("simulator counters:", json.dumps({k: counters[k] for k in ("api_requests", "peak_in_flight")}))

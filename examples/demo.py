@@ -18,34 +18,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+sys.path.insert(0, str(REPO))  # run as a script from a checkout: `simulator` sits beside `examples`
 
-
-def start_simulator(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
-    command = [
-        sys.executable,
-        "-m",
-        "simulator",
-        "--port",
-        "0",
-        "--admin",
-        "--seed",
-        str(args.seed),
-        "--run-seconds",
-        str(args.run_seconds),
-        "--latency-ms",
-        str(args.latency_ms),
-        "--rate-429",
-        str(args.rate_429),
-        "--failed-run-rate",
-        str(args.failed_run_rate),
-    ]
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert process.stdout is not None
-    line = process.stdout.readline().strip()
-    if not line.startswith("simulator listening on "):
-        process.kill()
-        raise SystemExit(f"the simulator did not start: {line!r}")
-    return process, line.removeprefix("simulator listening on ")
+from simulator import launched  # noqa: E402  # importable only once the checkout is on the path
 
 
 def counters(base_url: str) -> dict[str, object]:
@@ -67,13 +42,25 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args()
     started = time.monotonic()
-    process, base_url = start_simulator(args)
-    print(
-        f"simulator: {base_url} (run time {args.run_seconds}s, latency {args.latency_ms} ms, "
-        f"{args.rate_429:.0%} 429s, {args.failed_run_rate:.0%} failed runs)",
-        flush=True,
-    )
-    try:
+    simulator_args = [
+        "--admin",
+        "--seed",
+        str(args.seed),
+        "--run-seconds",
+        str(args.run_seconds),
+        "--latency-ms",
+        str(args.latency_ms),
+        "--rate-429",
+        str(args.rate_429),
+        "--failed-run-rate",
+        str(args.failed_run_rate),
+    ]
+    with launched(*simulator_args) as base_url:
+        print(
+            f"simulator: {base_url} (run time {args.run_seconds}s, latency {args.latency_ms} ms, "
+            f"{args.rate_429:.0%} 429s, {args.failed_run_rate:.0%} failed runs)",
+            flush=True,
+        )
         batch = [
             sys.executable,
             str(HERE / "batch_predictions.py"),
@@ -85,7 +72,7 @@ def main() -> int:
             str(args.concurrency),
             "--sweep",
             args.sweep,
-            # The simulator runs faster than PlantPredict: poll it faster too.
+            # The simulator runs faster than PlantPredict: poll it faster, and wait less after a 429.
             "--poll",
             "0.5",
             "--poll-max",
@@ -98,11 +85,6 @@ def main() -> int:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PLANTPREDICT_")}
         code = subprocess.call(batch, cwd=REPO, env=env)
         seen = counters(base_url)
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        if process.stdout is not None:
-            process.stdout.close()
     api = seen["api_requests"]
     tokens = seen["token_requests"]
     assert isinstance(api, dict)

@@ -24,6 +24,7 @@ from simulator._config import (
     RouteFaults,
     SimulatorConfig,
 )
+from simulator._launch import launched
 from simulator._simulator import Simulator
 from simulator._transport import SimulatorTransport
 
@@ -45,4 +46,5 @@ __all__ = [
     "SimulatorConfig",
     "SimulatorTransport",
     "create_app",
+    "launched",
 ]

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_USERNAME
+from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_USERNAME, launched
 from tests.conftest import REPO, watch_for_leaks
 
 pytestmark = pytest.mark.slow
@@ -23,23 +23,8 @@ PROCESSES = 4
 
 @pytest.fixture
 def served_simulator() -> Iterator[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "--port", "0", "--admin", "--token-lifetime", str(LIFETIME)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline().strip()
-        assert line.startswith("simulator listening on "), line
-        yield line.removeprefix("simulator listening on ")
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
+    with launched("--admin", "--token-lifetime", str(LIFETIME)) as url:
+        yield url
 
 
 def test_four_processes_share_one_token_per_lifetime(served_simulator: str, redis_url: str) -> None:
