@@ -15,4 +15,15 @@ class UnexpectedStatus(Exception):
         )
 
 
-__all__ = ["UnexpectedStatus"]
+class UnexpectedBody(Exception):
+    """Raised by api functions when a documented answer's body does not match its declared type"""
+
+    def __init__(self, status_code: int, content: bytes, cause: Exception):
+        self.status_code = status_code
+        self.content = content
+        self.cause = cause
+
+        super().__init__(f"Unexpected body for status {status_code}: {type(cause).__name__}: {cause}")
+
+
+__all__ = ["UnexpectedBody", "UnexpectedStatus"]

@@ -37,6 +37,7 @@ from ._errors import (
     RateLimitError,
     ServerError,
     TokenEndpointError,
+    TokenStoreError,
 )
 from ._predictions import FINISHED, run_and_wait, status_of, wait_for_prediction
 from ._retry import RetryPolicy
@@ -83,6 +84,7 @@ __all__ = [
     "TokenSettings",
     "TokenStats",
     "TokenStore",
+    "TokenStoreError",
     "connect",
     "connect_sync",
     "credentials_from_env",

@@ -1,4 +1,4 @@
-"""``BearerAuth``: attach the token; after a 401, refresh (unless another task already did) and replay once."""
+"""``BearerAuth``: attach the token; after an empty 401, refresh (unless another task already did) and replay once."""
 
 from __future__ import annotations
 
@@ -7,10 +7,15 @@ from collections.abc import AsyncGenerator, Generator
 
 import httpx
 
+from . import _time
 from ._errors import AuthenticationError
 from ._token_manager import TokenManager
 
 log = logging.getLogger("plantpredict_auth.auth")
+
+#: After the API refused a fresh token too, further 401s fail at once for this long instead of
+#: costing a token request each: a wrong base URL or deployment does not fix itself in seconds.
+REFUSAL_MEMORY = 30.0
 
 
 def _origin(url: httpx.URL) -> tuple[bytes, bytes, int | None]:
@@ -20,9 +25,10 @@ def _origin(url: httpx.URL) -> tuple[bytes, bytes, int | None]:
 class BearerAuth(httpx.Auth):
     """An ``httpx.Auth`` that sends ``Authorization: Bearer <token>`` from a ``TokenManager``.
 
-    PlantPredict answers 401 with an empty body when the token is missing or expired, before doing
-    anything, so the request is replayed once, whatever its method, with its buffered body. A
-    second 401 raises ``AuthenticationError`` naming the request. When ``origin`` is given, the
+    PlantPredict answers a missing or expired token with an empty 401, before doing anything, so
+    such a request is replayed once, whatever its method, with its buffered body. A 401 with a body
+    is not replayed (the API said more than "no token": it is returned, and the client raises it).
+    A second 401 raises ``AuthenticationError`` naming the request. When ``origin`` is given, the
     token is only ever sent to that scheme, host and port.
     """
 
@@ -31,6 +37,7 @@ class BearerAuth(httpx.Auth):
     def __init__(self, token_manager: TokenManager, *, origin: str | httpx.URL | None = None) -> None:
         self.token_manager = token_manager
         self._origin = _origin(httpx.URL(origin)) if origin is not None else None
+        self._refused_until = 0.0
 
     def __repr__(self) -> str:
         return f"BearerAuth({self.token_manager!r})"
@@ -38,12 +45,17 @@ class BearerAuth(httpx.Auth):
     def _allowed(self, request: httpx.Request) -> bool:
         return self._origin is None or _origin(request.url) == self._origin
 
-    @staticmethod
-    def _refused_twice(request: httpx.Request) -> AuthenticationError:
+    def _refused(self, request: httpx.Request, *, again: bool) -> AuthenticationError:
+        if not again:
+            self._refused_until = _time.now() + REFUSAL_MEMORY
         return AuthenticationError(
-            f"{request.method} {request.url.path} was refused with 401 twice, the second time with a new token: "
-            "the token server accepts these credentials but this API does not (wrong deployment or base URL?)"
+            f"{request.method} {request.url.path} was refused with 401"
+            + (" (as the last request, moments ago)" if again else " twice, the second time with a new token")
+            + ": the token server accepts these credentials but this API does not (wrong deployment or base URL?)"
         )
+
+    def _replayable(self, response: httpx.Response) -> bool:
+        return response.status_code == 401 and not response.content.strip()
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         if not self._allowed(request):
@@ -54,6 +66,11 @@ class BearerAuth(httpx.Auth):
         response = yield request
         if response.status_code != 401:
             return
+        await response.aread()
+        if not self._replayable(response):
+            return
+        if _time.now() < self._refused_until:
+            raise self._refused(request, again=True)
         await self.token_manager.token_rejected(token)
         fresh = await self.token_manager.get_token()
         self.token_manager.stats.replayed += 1
@@ -61,8 +78,8 @@ class BearerAuth(httpx.Auth):
         request.headers["Authorization"] = f"Bearer {fresh}"
         response = yield request
         if response.status_code == 401:
-            await self.token_manager.token_rejected(fresh)
-            raise self._refused_twice(request)
+            # The fresh token is kept: the API, not the token, is what refuses.
+            raise self._refused(request, again=False)
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if not self._allowed(request):
@@ -73,6 +90,11 @@ class BearerAuth(httpx.Auth):
         response = yield request
         if response.status_code != 401:
             return
+        response.read()
+        if not self._replayable(response):
+            return
+        if _time.now() < self._refused_until:
+            raise self._refused(request, again=True)
         self.token_manager.token_rejected_sync(token)
         fresh = self.token_manager.get_token_sync()
         self.token_manager.stats.replayed += 1
@@ -80,5 +102,4 @@ class BearerAuth(httpx.Auth):
         request.headers["Authorization"] = f"Bearer {fresh}"
         response = yield request
         if response.status_code == 401:
-            self.token_manager.token_rejected_sync(fresh)
-            raise self._refused_twice(request)
+            raise self._refused(request, again=False)

@@ -5,6 +5,9 @@ Order of a request: take a concurrency slot (before any token is attached, so a 
 requests do not each hold a token) -> wait out any rate-limit cool-down -> the auth flow attaches
 the token and replays once after a 401 -> the transport -> retry decision -> typed error or the
 response. Every retry decision is logged at DEBUG with the attempt number and the wait.
+
+The decisions live in ``_Retries``, shared by the async and the sync client, which only wait and
+send; they cannot drift apart.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from attrs import define
+from attrs import define, frozen
 
 from . import _time
 from ._errors import APIConnectionError, OutcomeUnknownError
@@ -32,7 +35,7 @@ from ._retry import (
     retry_delay,
     should_retry,
 )
-from ._translate import looks_like_html, status_error, unreadable_body
+from ._translate import looks_like_html, scrubbed, status_error, undecodable, unreadable_body
 
 log = logging.getLogger("plantpredict_auth.http")
 
@@ -94,11 +97,21 @@ class RateLimitGate:
         return self.rng.uniform(0.0, 1.0)
 
 
+@frozen
+class _Next:
+    """What to do after an attempt: return the response, raise ``error``, or retry at ``retry_at``."""
+
+    response: httpx.Response | None = None
+    error: Exception | None = None
+    cause: BaseException | None = None
+    retry_at: float | None = None
+
+
 def _warn_x_message(response: httpx.Response) -> None:
     message = response.headers.get("x-message")
     if message:
         request = response.request
-        warnings.warn(PlantPredictWarning(f"{request.method} {request.url.path}: {message}"), stacklevel=4)
+        warnings.warn(PlantPredictWarning(f"{request.method} {request.url.path}: {message}"), stacklevel=5)
 
 
 def _guard_json(response: httpx.Response) -> None:
@@ -115,18 +128,7 @@ def _guard_json(response: httpx.Response) -> None:
     response.json = json  # type: ignore[method-assign]  # the generated code calls response.json()
 
 
-def _check(response: httpx.Response) -> httpx.Response:
-    """The one place an answer becomes a typed error (the body has been read by now)."""
-    if response.status_code >= 400:
-        raise status_error(response)
-    if 200 <= response.status_code < 300 and looks_like_html(response):
-        raise unreadable_body(response, "it is an HTML page, not the API's JSON (a proxy, gateway or sign-in page?)")
-    _warn_x_message(response)
-    _guard_json(response)
-    return response
-
-
-def _connection_error(request: httpx.Request, exc: httpx.TransportError, unknown: bool) -> APIConnectionError:
+def _connection_error(request: httpx.Request, exc: httpx.RequestError, unknown: bool) -> APIConnectionError:
     method, path = request.method, request.url.path
     if unknown:
         return OutcomeUnknownError(
@@ -136,6 +138,99 @@ def _connection_error(request: httpx.Request, exc: httpx.TransportError, unknown
             request_path=path,
         )
     return APIConnectionError(f"{method} {path}: {type(exc).__name__}: {exc}", request_method=method, request_path=path)
+
+
+class _Retries:
+    """The retry and error decisions of one client (pure: no waiting, no sending)."""
+
+    def __init__(self, policy: RetryPolicy, stats: ClientStats, seed: int | None) -> None:
+        self.policy = policy
+        self.stats = stats
+        self.rng = random.Random(seed)
+        self.gate = RateLimitGate(policy, self.rng)
+
+    def start_at(self) -> float | None:
+        """When the next attempt may leave: after the cool-down, if one runs."""
+        return self.gate.until + self.gate.spread() if self.gate.remaining() > 0 else None
+
+    def after_error(self, request: httpx.Request, exc: httpx.RequestError, attempt: int) -> _Next:
+        method, path = request.method, request.url.path
+        if not isinstance(exc, httpx.TransportError):  # a body that cannot be decoded, too many redirects
+            if isinstance(exc, httpx.DecodingError):
+                error: Exception = undecodable(request, exc)
+            else:
+                error = _connection_error(request, exc, unknown=False)
+            return _Next(error=error, cause=exc)
+        verdict = classify_error(method, exc)
+        if should_retry(self.policy, verdict, attempt):
+            wait = retry_delay(self.policy, attempt, None, self.rng)
+            self.stats.retries += 1
+            log.debug(
+                "%s %s failed (%s), attempt %d: retrying in %.2fs", method, path, type(exc).__name__, attempt, wait
+            )
+            return _Next(retry_at=_time.now() + wait)
+        return _Next(error=_connection_error(request, exc, verdict is Verdict.OUTCOME_UNKNOWN), cause=exc)
+
+    def after_response(self, response: httpx.Response, attempt: int, sent_at: float, streamed: bool) -> _Next:
+        """``response``'s body has been read unless it is a streamed success."""
+        request = response.request
+        method, path = request.method, request.url.path
+        verdict = classify_response(self.policy, method, response.status_code)
+        if verdict is Verdict.OK:
+            self.gate.on_success()
+            if streamed:
+                _warn_x_message(response)  # the caller reads the stream; nothing else to check yet
+                return _Next(response=response)
+            return self._checked(response)
+        retry_after = parse_retry_after(response.headers, _time.now())
+        retrying = should_retry(self.policy, verdict, attempt)
+        if verdict is Verdict.RETRY_RATE_LIMITED:
+            self.stats.rate_limited += 1
+            # Even the last attempt's 429 starts a cool-down: the other requests must not pile on.
+            until, started = self.gate.on_rate_limited(retry_after, sent_at)
+            self.stats.cooldowns += int(started)
+            log.debug(
+                "%s %s answered 429, attempt %d: %s a cool-down, %.2fs left%s",
+                method,
+                path,
+                attempt,
+                "starting" if started else "joining",
+                until - _time.now(),
+                "" if retrying else "; giving up",
+            )
+            if retrying:
+                self.stats.retries += 1
+                return _Next(retry_at=until)
+            return self._checked(response)
+        if retrying:
+            wait = retry_delay(self.policy, attempt, retry_after, self.rng)
+            self.stats.retries += 1
+            log.debug(
+                "%s %s answered %d, attempt %d: retrying in %.2fs", method, path, response.status_code, attempt, wait
+            )
+            return _Next(retry_at=_time.now() + wait)
+        log.debug("%s %s answered %d, attempt %d: not retrying", method, path, response.status_code, attempt)
+        return self._checked(response)
+
+    @staticmethod
+    def _checked(response: httpx.Response) -> _Next:
+        """The one place an answer becomes a typed error (the body has been read by now)."""
+        if response.status_code >= 400:
+            return _Next(error=status_error(response))
+        if 200 <= response.status_code < 300 and looks_like_html(response):
+            why = "it is an HTML page, not the API's JSON (a proxy, gateway or sign-in page?)"
+            return _Next(error=unreadable_body(response, why))
+        _warn_x_message(response)
+        _guard_json(response)
+        return _Next(response=response)
+
+
+def _raise(decision: _Next) -> None:
+    assert decision.error is not None
+    if isinstance(decision.cause, httpx.HTTPError):
+        # Chained to a copy without the request, whose headers hold the bearer token.
+        raise decision.error from scrubbed(decision.cause)
+    raise decision.error
 
 
 class PlantPredictAsyncClient(httpx.AsyncClient):
@@ -149,14 +244,14 @@ class PlantPredictAsyncClient(httpx.AsyncClient):
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
+        super().__init__(**kwargs)
         self.retry_policy = retry or RetryPolicy()
         self.max_concurrency = max_concurrency
         self.stats = ClientStats()
-        self._rng = random.Random(seed)
-        self.gate = RateLimitGate(self.retry_policy, self._rng)
+        self._retries = _Retries(self.retry_policy, self.stats, seed)
+        self.gate = self._retries.gate
         self._slots: asyncio.Semaphore | None = None
         self._slots_loop: asyncio.AbstractEventLoop | None = None
 
@@ -177,77 +272,31 @@ class PlantPredictAsyncClient(httpx.AsyncClient):
                 self.stats.in_flight -= 1
 
     async def _send_with_retries(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
-        policy = self.retry_policy
-        method, path = request.method, request.url.path
+        streamed = bool(kwargs.get("stream"))
         attempt = 0
         while True:
             attempt += 1
-            if self.gate.remaining() > 0:
-                await _time.sleep_until(self.gate.until)
-                await _time.sleep(self.gate.spread())
+            start_at = self._retries.start_at()
+            if start_at is not None:
+                await _time.sleep_until(start_at)
             self.stats.attempts += 1
             sent_at = _time.now()
             try:
                 response = await super().send(request, **kwargs)
-            except httpx.TransportError as exc:
-                verdict = classify_error(method, exc)
-                if should_retry(policy, verdict, attempt):
-                    wait = retry_delay(policy, attempt, None, self._rng)
-                    self.stats.retries += 1
-                    log.debug(
-                        "%s %s failed (%s), attempt %d: retrying in %.2fs",
-                        method,
-                        path,
-                        type(exc).__name__,
-                        attempt,
-                        wait,
-                    )
-                    await _time.sleep(wait)
-                    continue
-                raise _connection_error(request, exc, verdict is Verdict.OUTCOME_UNKNOWN) from exc
-            verdict = classify_response(policy, method, response.status_code)
-            if verdict is Verdict.OK:
-                self.gate.on_success()
-                if kwargs.get("stream"):
-                    _warn_x_message(response)
-                    return response  # the caller reads the stream; nothing to check yet
-                return _check(response)
-            if should_retry(policy, verdict, attempt):
-                await response.aread()
-                await response.aclose()
-                retry_after = parse_retry_after(response.headers, _time.now())
-                self.stats.retries += 1
-                if verdict is Verdict.RETRY_RATE_LIMITED:
-                    self.stats.rate_limited += 1
-                    until, started = self.gate.on_rate_limited(retry_after, sent_at)
-                    if started:
-                        self.stats.cooldowns += 1
-                    log.debug(
-                        "%s %s answered 429, attempt %d: %s cool-down, %.2fs left",
-                        method,
-                        path,
-                        attempt,
-                        "starting a" if started else "joining the",
-                        until - _time.now(),
-                    )
-                    continue
-                wait = retry_delay(policy, attempt, retry_after, self._rng)
-                log.debug(
-                    "%s %s answered %d, attempt %d: retrying in %.2fs",
-                    method,
-                    path,
-                    response.status_code,
-                    attempt,
-                    wait,
-                )
-                await _time.sleep(wait)
-                continue
-            if kwargs.get("stream"):
-                await response.aread()
-            if response.status_code == 429:
-                self.stats.rate_limited += 1
-            log.debug("%s %s answered %d, attempt %d: not retrying", method, path, response.status_code, attempt)
-            return _check(response)
+                if streamed and response.status_code >= 400:
+                    await response.aread()  # inside the try: a broken error body is a transport failure
+            except httpx.RequestError as exc:
+                decision = self._retries.after_error(request, exc, attempt)
+            else:
+                decision = self._retries.after_response(response, attempt, sent_at, streamed)
+                if decision.response is None:
+                    await response.aclose()
+            if decision.response is not None:
+                return decision.response
+            if decision.error is not None:
+                _raise(decision)
+            assert decision.retry_at is not None
+            await _time.sleep_until(decision.retry_at)
 
 
 class PlantPredictClient(httpx.Client):
@@ -261,84 +310,52 @@ class PlantPredictClient(httpx.Client):
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
+        if max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
         super().__init__(**kwargs)
         self.retry_policy = retry or RetryPolicy()
         self.max_concurrency = max_concurrency
         self.stats = ClientStats()
-        self._rng = random.Random(seed)
-        self.gate = RateLimitGate(self.retry_policy, self._rng)
+        self._retries = _Retries(self.retry_policy, self.stats, seed)
+        self.gate = self._retries.gate
         self._slots = threading.BoundedSemaphore(max_concurrency)
+        self._count = threading.Lock()
 
     def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
-        self.stats.requests += 1
         with self._slots:
-            return self._send_with_retries(request, **kwargs)
+            with self._count:
+                self.stats.requests += 1
+                self.stats.in_flight += 1
+                self.stats.peak_in_flight = max(self.stats.peak_in_flight, self.stats.in_flight)
+            try:
+                return self._send_with_retries(request, **kwargs)
+            finally:
+                with self._count:
+                    self.stats.in_flight -= 1
 
     def _send_with_retries(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
-        policy = self.retry_policy
-        method, path = request.method, request.url.path
+        streamed = bool(kwargs.get("stream"))
         attempt = 0
         while True:
             attempt += 1
-            remaining = self.gate.remaining()
-            if remaining > 0:
-                _time.sleep_sync(remaining + self.gate.spread())
+            start_at = self._retries.start_at()
+            if start_at is not None:
+                _time.sleep_sync(start_at - _time.now())
             self.stats.attempts += 1
             sent_at = _time.now()
             try:
                 response = super().send(request, **kwargs)
-            except httpx.TransportError as exc:
-                verdict = classify_error(method, exc)
-                if should_retry(policy, verdict, attempt):
-                    wait = retry_delay(policy, attempt, None, self._rng)
-                    self.stats.retries += 1
-                    log.debug(
-                        "%s %s failed (%s), attempt %d: retrying in %.2fs",
-                        method,
-                        path,
-                        type(exc).__name__,
-                        attempt,
-                        wait,
-                    )
-                    _time.sleep_sync(wait)
-                    continue
-                raise _connection_error(request, exc, verdict is Verdict.OUTCOME_UNKNOWN) from exc
-            verdict = classify_response(policy, method, response.status_code)
-            if verdict is Verdict.OK:
-                self.gate.on_success()
-                if kwargs.get("stream"):
-                    _warn_x_message(response)
-                    return response  # the caller reads the stream; nothing to check yet
-                return _check(response)
-            if should_retry(policy, verdict, attempt):
-                response.read()
-                response.close()
-                retry_after = parse_retry_after(response.headers, _time.now())
-                self.stats.retries += 1
-                if verdict is Verdict.RETRY_RATE_LIMITED:
-                    self.stats.rate_limited += 1
-                    _, started = self.gate.on_rate_limited(retry_after, sent_at)
-                    self.stats.cooldowns += int(started)
-                    log.debug(
-                        "%s %s answered 429, attempt %d: cooling down %.2fs",
-                        method,
-                        path,
-                        attempt,
-                        self.gate.remaining(),
-                    )
-                    continue
-                wait = retry_delay(policy, attempt, retry_after, self._rng)
-                log.debug(
-                    "%s %s answered %d, attempt %d: retrying in %.2fs",
-                    method,
-                    path,
-                    response.status_code,
-                    attempt,
-                    wait,
-                )
-                _time.sleep_sync(wait)
-                continue
-            if kwargs.get("stream"):
-                response.read()
-            log.debug("%s %s answered %d, attempt %d: not retrying", method, path, response.status_code, attempt)
-            return _check(response)
+                if streamed and response.status_code >= 400:
+                    response.read()
+            except httpx.RequestError as exc:
+                decision = self._retries.after_error(request, exc, attempt)
+            else:
+                decision = self._retries.after_response(response, attempt, sent_at, streamed)
+                if decision.response is None:
+                    response.close()
+            if decision.response is not None:
+                return decision.response
+            if decision.error is not None:
+                _raise(decision)
+            assert decision.retry_at is not None
+            _time.sleep_sync(decision.retry_at - _time.now())

@@ -21,6 +21,7 @@ from ._credentials import Credentials
 from ._retry import RetryPolicy
 from ._stores import TokenStore
 from ._token_manager import TokenManager
+from ._translate import response_error
 
 #: Connect fast, but give PlantPredict time to answer: large power plants and results take seconds
 #: to serialize, and a POST that times out on read has an unknown outcome.
@@ -32,6 +33,14 @@ DEFAULT_HEADERS = {"Accept": "application/json", "User-Agent": "plantpredict-cli
 def resolve_base_url(credentials: Credentials, base_url: str | None) -> str:
     """``base_url``, else ``PLANTPREDICT_BASE_URL``, else the deployment matching the credentials."""
     return (base_url or os.environ.get("PLANTPREDICT_BASE_URL") or credentials.default_base_url).rstrip("/")
+
+
+def _generated_client(url: str, timeout: httpx.Timeout, headers: dict[str, str]) -> Client:
+    # Undocumented statuses (a redirect to a sign-in page) and bodies of the wrong shape raise the
+    # runtime's APIResponseError instead of quietly returning None or a TypeError.
+    return Client(
+        base_url=url, timeout=timeout, headers=headers, raise_on_unexpected_status=True, response_error=response_error
+    )
 
 
 def _limits(max_concurrency: int) -> httpx.Limits:
@@ -73,7 +82,7 @@ async def connect(
         max_concurrency=max_concurrency,
         **httpx_args,
     )
-    client = Client(base_url=url, timeout=http.timeout, headers=headers).set_async_httpx_client(http)
+    client = _generated_client(url, http.timeout, headers).set_async_httpx_client(http)
     try:
         yield client
     finally:
@@ -110,7 +119,7 @@ def connect_sync(
         max_concurrency=max_concurrency,
         **httpx_args,
     )
-    client = Client(base_url=url, timeout=http.timeout, headers=headers).set_httpx_client(http)
+    client = _generated_client(url, http.timeout, headers).set_httpx_client(http)
     try:
         yield client
     finally:

@@ -6,6 +6,7 @@
     ├── ConfigurationError          bad settings: missing credentials, an http:// token URL
     ├── AuthenticationError         credentials rejected (never retried), or a request refused twice
     ├── TokenEndpointError          the token server kept failing (5xx, timeouts, rate limit) past the retries
+    ├── TokenStoreError             the shared token store (Redis) could not be used
     ├── APIStatusError              the API answered 4xx/5xx (.status_code, .body, .request_method, .request_path)
     │   ├── BadRequestError         400 (.model_state from {message, modelState} or ProblemDetails)
     │   ├── PermissionDeniedError   403
@@ -13,12 +14,15 @@
     │   ├── ConflictError           409
     │   ├── RateLimitError          429 after the retries
     │   └── ServerError             5xx
-    ├── APIResponseError            2xx, but the body is not what was expected (HTML, truncated JSON)
+    ├── APIResponseError            the answer is unusable: HTML or truncated JSON, a body of the wrong
+    │                               shape, an undocumented status (a redirect to a sign-in page)
     ├── APIConnectionError          the request could not be completed (connect error, timeout)
     │   └── OutcomeUnknownError     a create (POST) that may or may not have happened
     └── PredictionRunError          a prediction run ended in Error (4) or Cancelled (5), or ran past its deadline
 
 Messages name the request (``GET /Project/12``) and never carry a token, a password or a secret.
+Where an httpx exception is the cause, the chained cause is a copy without its request, so a token
+or a password in that request does not travel with the error into logs or error trackers.
 """
 
 from __future__ import annotations
@@ -54,6 +58,10 @@ class TokenEndpointError(PlantPredictError):
     def __init__(self, message: str, *, status_code: int | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
+
+
+class TokenStoreError(PlantPredictError):
+    """The shared token store could not be read, written or locked (Redis down or unreachable)."""
 
 
 class APIStatusError(PlantPredictError):

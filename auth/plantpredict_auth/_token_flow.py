@@ -30,6 +30,7 @@ from authlib.oauth2.rfc6749.parameters import prepare_token_request
 from . import _time
 from ._credentials import Credentials, PasswordCredentials
 from ._errors import AuthenticationError, TokenEndpointError
+from ._translate import scrubbed
 
 log = logging.getLogger("plantpredict_auth.tokens")
 
@@ -114,8 +115,10 @@ class _RefreshRefused(Exception):
 
 
 class _RefreshAnswerLost(Exception):
-    """A refresh request was sent but its answer lost: the refresh token may have rotated, and
-    presenting it again would be a reuse (Okta then revokes the whole token family)."""
+    """A refresh request reached the token server but no token came back (the connection broke, a
+    gateway answered 502/504, the server failed after committing, the answer was garbled): the
+    refresh token may have rotated, and presenting it again would be a reuse, after which Okta
+    revokes the whole token family. One password login replaces it."""
 
 
 def _client_auth(credentials: Credentials) -> ClientAuth:
@@ -199,8 +202,8 @@ class TokenFlow:
                 )
             except _RefreshRefused:
                 log.debug("refresh token refused (invalid_grant): logging in with the password once")
-            except _RefreshAnswerLost:
-                log.debug("the answer to a refresh request was lost; not reusing that refresh token: logging in")
+            except _RefreshAnswerLost as lost:
+                log.debug("no token came back from a refresh (%s); not presenting it again: logging in", lost)
         if isinstance(self.credentials, PasswordCredentials):
             return (
                 yield from self._exchange(
@@ -219,21 +222,23 @@ class TokenFlow:
         transient = 0
         rate_limited = 0
         waited_for_rate_limit = 0.0
+        refreshing = grant == "refresh_token"
         while True:
             request = build_request(self.credentials, grant, self.settings.timeout, **params)
             sent_at = _time.now()
             try:
                 response = yield request
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:
                 self._count(grant, "transport_error")
                 never_left = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-                if grant == "refresh_token" and not never_left:
-                    raise _RefreshAnswerLost from exc
+                if refreshing and not never_left:
+                    raise _RefreshAnswerLost(type(exc).__name__) from None
                 transient += 1
                 if transient > self.settings.transient_retries:
+                    # From a copy without the request: its body holds the password and client secret.
                     raise TokenEndpointError(
                         f"token endpoint {self._where()} unreachable after {transient} attempts: {type(exc).__name__}"
-                    ) from exc
+                    ) from scrubbed(exc)
                 wait = _transient_wait(transient, self.settings, self.rng)
                 log.debug(
                     "token request (%s) failed with %s; attempt %d, waiting %.2fs",
@@ -246,25 +251,8 @@ class TokenFlow:
                 continue
             assert response is not None
             status = response.status_code
-            if status == 200:
-                try:
-                    data = _parse(self.credentials, response)
-                    token = self._token(data, sent_at, params.get("refresh_token"))
-                except (OAuth2Error, ValueError, KeyError, TypeError, httpx.HTTPStatusError) as exc:
-                    # A 200 that is not a token (a proxy's HTML page): transient, like a 5xx.
-                    self._count(grant, "malformed")
-                    transient += 1
-                    if transient > self.settings.transient_retries:
-                        raise TokenEndpointError(
-                            f"token endpoint {self._where()} answered 200 without a token ({_describe(response)})",
-                            status_code=status,
-                        ) from exc
-                    yield Wait(_transient_wait(transient, self.settings, self.rng), "malformed token answer")
-                    continue
-                self._count(grant, "ok")
-                log.debug("token obtained by %s grant: %s, valid %.0fs", grant, token.label, token.lifetime)
-                return token
             if status == 429:
+                # Not processed (Okta's limit is checked first): the same refresh token may go again.
                 self._count(grant, "rate_limited")
                 rate_limited += 1
                 wait = _rate_limit_wait(response, rate_limited, self.settings, self.rng)
@@ -280,12 +268,26 @@ class TokenFlow:
                 )
                 yield Wait(wait, "token endpoint rate limited")
                 continue
-            if status >= 500 or status == 408:
-                self._count(grant, "unavailable")
+            token: Token | None = None
+            if status == 200:
+                try:
+                    token = self._token(_parse(self.credentials, response), sent_at, params.get("refresh_token"))
+                except (OAuth2Error, ValueError, KeyError, TypeError, httpx.HTTPStatusError):
+                    token = None  # a 200 that is not a token: a proxy's page, a garbled body
+            if token is not None:
+                self._count(grant, "ok")
+                log.debug("token obtained by %s grant: %s, valid %.0fs", grant, token.label, token.lifetime)
+                return token
+            if status == 200 or status >= 500 or status == 408:
+                outcome = "malformed" if status == 200 else "unavailable"
+                self._count(grant, outcome)
+                if refreshing:
+                    raise _RefreshAnswerLost(f"answer {status}, {_describe(response)}")
                 transient += 1
                 if transient > self.settings.transient_retries:
+                    what = f"200 without a token ({_describe(response)})" if status == 200 else str(status)
                     raise TokenEndpointError(
-                        f"token endpoint {self._where()} answered {status} {transient} times", status_code=status
+                        f"token endpoint {self._where()} answered {what} {transient} times", status_code=status
                     )
                 wait = _transient_wait(transient, self.settings, self.rng)
                 log.debug(
@@ -295,7 +297,7 @@ class TokenFlow:
                 continue
             error, description = _oauth_error(self.credentials, response)
             self._count(grant, error or f"http_{status}")
-            if grant == "refresh_token" and error == "invalid_grant":
+            if refreshing and error == "invalid_grant":
                 raise _RefreshRefused
             raise AuthenticationError(
                 f"{self._where()} refused the {grant.replace('_', ' ')} grant: {error or status}"

@@ -1,24 +1,27 @@
 """The token manager: when to go to the token server, and making sure only one caller does.
 
 - Single flight: however many tasks need a token, one token request is made; every waiter gets
-  the same token or the same exception. A failure is remembered briefly (longer for rejected
-  credentials) so thousands of waiters do not each hit the token server.
+  the same token or an error of the same kind. A failure is remembered (briefly for an outage; for
+  rejected credentials until ``reset()``), so thousands of waiters, and the background refresh, do
+  not each hit the token server: retrying rejected credentials is how accounts get locked.
 - Refresh ahead: once a token has lived ``refresh_at`` of its lifetime (75%, as Cognito advises),
   the next caller starts a refresh in the background and still leaves with the current token, so
   in steady state no request waits. No request leaves with a token inside the leeway.
 - Inside the store's lock (a process lock in memory, a cross-process lock in Redis) the store is
-  read again first: another task, manager or process may have just refreshed. A refresh token is
-  therefore never presented twice, which with Okta's rotation would revoke the whole family.
+  read again first: another task, manager or process may have just refreshed, and the store holds
+  the latest refresh token. A refresh token is therefore never presented twice, which with Okta's
+  rotation would revoke the whole family.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import copy
 import logging
+import math
 import random
 import threading
-from collections.abc import Generator
-from typing import Any
 
 import httpx
 from attrs import define, evolve, field
@@ -30,6 +33,9 @@ from ._stores import MemoryTokenStore, TokenStore
 from ._token_flow import Flow, Token, TokenFlow, TokenSettings, Wait
 
 log = logging.getLogger("plantpredict_auth.tokens")
+
+#: After a failed background refresh (the current token still works), try again this much later.
+AHEAD_RETRY_DELAY = 5.0
 
 
 @define
@@ -59,6 +65,13 @@ class _Failure:
     error: BaseException
     until: float
 
+    def fresh(self) -> BaseException:
+        """A new instance for each caller: one shared exception object would grow its traceback
+        with every raise and keep every caller's frames alive."""
+        clone = copy.copy(self.error)
+        clone.__traceback__ = None
+        return clone
+
 
 class _KeepOpen(httpx.AsyncBaseTransport):
     """A transport lent to the token client: closing the token client must not close it."""
@@ -84,6 +97,7 @@ class TokenManager:
     ``transport`` / ``sync_transport`` carry the token requests (tests and the simulator pass an
     in-process transport; by default a normal connection pool is used). ``store`` shares tokens
     (``MemoryTokenStore`` by default; ``RedisTokenStore`` across processes and machines).
+    ``auth_failure_ttl``: how long rejected credentials are remembered (``None``: until ``reset()``).
     """
 
     def __init__(
@@ -96,7 +110,8 @@ class TokenManager:
         leeway: float = 60.0,
         refresh_at: float = 0.75,
         failure_ttl: float = 2.0,
-        auth_failure_ttl: float = 60.0,
+        auth_failure_ttl: float | None = None,
+        close_timeout: float = 10.0,
         settings: TokenSettings | None = None,
         seed: int | None = None,
     ) -> None:
@@ -107,7 +122,8 @@ class TokenManager:
         self.leeway = leeway
         self.refresh_at = refresh_at
         self.failure_ttl = failure_ttl
-        self.auth_failure_ttl = auth_failure_ttl
+        self.auth_failure_ttl = math.inf if auth_failure_ttl is None else auth_failure_ttl
+        self.close_timeout = close_timeout
         self.settings = settings or TokenSettings()
         self.stats = TokenStats()
         self._key = credentials.store_key
@@ -121,11 +137,17 @@ class TokenManager:
         self._http: httpx.AsyncClient | None = None
         self._http_sync: httpx.Client | None = None
         self._ahead_not_before = 0.0
+        self._presenting: str | None = None  # the refresh token a flight is presenting right now
         self._sync_lock = threading.Lock()
 
     def __repr__(self) -> str:
         current = self._current.label if self._current else None
         return f"TokenManager({self.credentials!r}, store={type(self.store).__name__}, current={current})"
+
+    def reset(self) -> None:
+        """Forget a remembered failure (after fixing the credentials' problem at the source)."""
+        self._failure = None
+        self._ahead_not_before = 0.0
 
     # -- decisions ----------------------------------------------------------------------------
 
@@ -142,16 +164,34 @@ class TokenManager:
     def _remembered_failure(self, now: float) -> BaseException | None:
         failure = self._failure
         if failure is not None and now < failure.until:
-            return failure.error
+            return failure.fresh()
         return None
 
     def _remember(self, error: BaseException) -> None:
         ttl = self.auth_failure_ttl if isinstance(error, AuthenticationError) else self.failure_ttl
         self._failure = _Failure(error, _time.now() + ttl)
 
+    def _ahead_failed(self, error: BaseException, now: float) -> None:
+        """A background refresh failed while the current token still works."""
+        if isinstance(error, AuthenticationError):
+            # Rejected credentials: no more attempts while the token lasts; then callers get the error.
+            self._ahead_not_before = math.inf
+            self._remember(error)
+            log.debug("background refresh refused (%s): not retrying", type(error).__name__)
+        else:
+            self._ahead_not_before = now + AHEAD_RETRY_DELAY
+            self._failure = None
+            log.debug("background refresh failed (%s): retrying in %.0fs", type(error).__name__, AHEAD_RETRY_DELAY)
+
     def _adopt(self, stored: Token | None, now: float) -> bool:
         """Whether a token found in the store (put there by another holder) can be used as is."""
         return stored is not None and self._usable(stored, now) and not self._due(stored, now)
+
+    def _reject(self, access_token: str) -> None:
+        current = self._current
+        if current is not None and current.access_token == access_token:
+            # Unusable from now on, but its refresh token is still the way to the next one.
+            self._current = evolve(current, expires_at=0.0)
 
     # -- async side -----------------------------------------------------------------------------
 
@@ -170,32 +210,23 @@ class TokenManager:
         self.stats.waited += 1
         return (await asyncio.shield(self._join_flight())).access_token
 
-    def _reject(self, access_token: str) -> None:
-        current = self._current
-        if current is not None and current.access_token == access_token:
-            # Unusable from now on, but its refresh token is still the way to the next one.
-            self._current = evolve(current, expires_at=0.0)
-
     async def token_rejected(self, access_token: str) -> None:
         """The API answered 401 to this token: stop using it (unless already replaced)."""
         self._reject(access_token)
-        await self.store.discard(self._key, access_token)
+        await self.store.reject(self._key, access_token)
 
     def _start_refresh_ahead(self, now: float) -> None:
         if self._flight is not None and not self._flight.done():
             return
-        if now < self._ahead_not_before:
+        if now < self._ahead_not_before or self._remembered_failure(now) is not None:
             return
         self.stats.refreshed_ahead += 1
         log.debug("refreshing ahead of expiry in the background")
-        flight = self._join_flight()
-        flight.add_done_callback(self._after_ahead)
+        self._join_flight().add_done_callback(self._after_ahead)
 
     def _after_ahead(self, flight: asyncio.Future[Token]) -> None:
-        if flight.cancelled() or flight.exception() is not None:
-            # The current token is still usable: try again a little later, not on every request.
-            self._ahead_not_before = _time.now() + 5.0
-            self._failure = None
+        if not flight.cancelled() and flight.exception() is not None:
+            self._ahead_failed(flight.exception(), _time.now())  # type: ignore[arg-type]  # checked just above
 
     def _join_flight(self) -> asyncio.Future[Token]:
         loop = asyncio.get_running_loop()
@@ -209,7 +240,7 @@ class TokenManager:
 
     def _flight_done(self, flight: asyncio.Future[Token]) -> None:
         if not flight.cancelled() and flight.exception() is not None:
-            self._remember(flight.exception())  # type: ignore[arg-type]  # checked not None above
+            self._remember(flight.exception())  # type: ignore[arg-type]  # checked just above
 
     async def _acquire(self) -> Token:
         self.stats.acquisitions += 1
@@ -221,8 +252,13 @@ class TokenManager:
                 log.debug("adopting %s from the store (another holder refreshed it)", stored.label)
                 self._current = stored
                 return stored
-            latest = stored or self._current
-            token = await self._drive(self._flow(latest.refresh_token if latest else None))
+            # The store's refresh token is the latest; this holder's own may have been rotated since.
+            latest = stored if stored is not None else self._current
+            self._presenting = latest.refresh_token if latest else None
+            try:
+                token = await self._drive(self._flow(self._presenting))
+            finally:
+                self._presenting = None
             await self.store.save(self._key, token)
             self._current = token
             self._failure = None
@@ -254,7 +290,7 @@ class TokenManager:
                     continue
                 try:
                     response = await http.send(step)
-                except httpx.TransportError as exc:
+                except httpx.RequestError as exc:
                     step = flow.throw(exc)
                     continue
                 step = flow.send(response)
@@ -263,8 +299,21 @@ class TokenManager:
             return token
 
     async def aclose(self) -> None:
-        if self._flight is not None and not self._flight.done():
-            self._flight.cancel()
+        """Close the token client. A token request in progress is given ``close_timeout`` to finish:
+        cancelled after it reached the server, a refresh would lose the rotated refresh token."""
+        flight = self._flight
+        if flight is not None and not flight.done():
+            with contextlib.suppress(Exception, asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(flight), self.close_timeout)
+            if not flight.done():
+                presenting = self._presenting
+                flight.cancel()
+                with contextlib.suppress(BaseException):
+                    await flight
+                if presenting is not None:
+                    # It may have rotated: nobody may present it again; the next holder logs in.
+                    with contextlib.suppress(Exception):
+                        await self.store.forget_refresh(self._key, presenting)
         if self._http is not None:
             await self._http.aclose()
             self._http = None
@@ -278,13 +327,18 @@ class TokenManager:
         now = _time.now()
         token = self._current
         if token is not None and self._usable(token, now):
-            if self._due(token, now) and now >= self._ahead_not_before and self._sync_lock.acquire(blocking=False):
+            if (
+                self._due(token, now)
+                and now >= self._ahead_not_before
+                and self._remembered_failure(now) is None
+                and self._sync_lock.acquire(blocking=False)
+            ):
                 # One thread refreshes; the others keep the current, still valid token.
                 try:
                     self.stats.refreshed_ahead += 1
                     token = self._acquire_sync()
-                except Exception:
-                    self._ahead_not_before = now + 5.0
+                except Exception as exc:
+                    self._ahead_failed(exc, now)
                 finally:
                     self._sync_lock.release()
             self.stats.served += 1
@@ -306,7 +360,7 @@ class TokenManager:
 
     def token_rejected_sync(self, access_token: str) -> None:
         self._reject(access_token)
-        self.store.discard_sync(self._key, access_token)
+        self.store.reject_sync(self._key, access_token)
 
     def _acquire_sync(self) -> Token:
         self.stats.acquisitions += 1
@@ -317,14 +371,14 @@ class TokenManager:
                 assert stored is not None
                 self._current = stored
                 return stored
-            latest = stored or self._current
+            latest = stored if stored is not None else self._current
             token = self._drive_sync(self._flow(latest.refresh_token if latest else None))
             self.store.save_sync(self._key, token)
             self._current = token
             self._failure = None
             return token
 
-    def _drive_sync(self, flow: Generator[Any, httpx.Response | None, Token]) -> Token:
+    def _drive_sync(self, flow: Flow) -> Token:
         if self._http_sync is None:
             transport = _KeepOpenSync(self._sync_transport) if self._sync_transport is not None else None
             self._http_sync = httpx.Client(transport=transport, timeout=self.settings.timeout, follow_redirects=False)
@@ -338,7 +392,7 @@ class TokenManager:
                     continue
                 try:
                     response = http.send(step)
-                except httpx.TransportError as exc:
+                except httpx.RequestError as exc:
                     step = flow.throw(exc)
                     continue
                 step = flow.send(response)

@@ -116,6 +116,37 @@ def unreadable_body(response: httpx.Response, why: str) -> APIResponseError:
     )
 
 
+def undecodable(request: httpx.Request, error: httpx.RequestError) -> APIResponseError:
+    """An answer whose body httpx could not decode (a corrupt gzip stream, say)."""
+    return APIResponseError(
+        f"{request.method} {request.url.path}: the answer's body could not be decoded "
+        f"({type(error).__name__}: {error})",
+        status_code=0,
+        body="",
+        request_method=request.method,
+        request_path=request.url.path,
+    )
+
+
+def scrubbed(error: httpx.HTTPError) -> httpx.HTTPError:
+    """A copy of an httpx error without its request: the request holds the Authorization header (or,
+    for a token request, the password and client secret in its body)."""
+    return type(error)(str(error))
+
+
+def response_error(response: httpx.Response, cause: Exception | None) -> Exception:
+    """The generated client's ``response_error`` hook: an undocumented status (``cause`` None), or a
+    documented answer whose body does not match its declared type."""
+    if cause is not None:
+        why = f"its body does not match the declared type ({type(cause).__name__}: {cause})"
+        return unreadable_body(response, why)
+    if 300 <= response.status_code < 400:
+        target = httpx.URL(response.headers.get("location", ""))
+        where = f"{target.scheme}://{target.host}" if target.host else "elsewhere"
+        return unreadable_body(response, f"it redirects to {where} (a sign-in page or a gateway?)")
+    return unreadable_body(response, "the API does not document this status for this operation")
+
+
 def looks_like_html(response: httpx.Response) -> bool:
     content_type = response.headers.get("content-type", "").lower()
     if "text/html" in content_type:

@@ -63,6 +63,7 @@ EXPORTED = {
     "TokenSettings",
     "TokenStats",
     "TokenStore",
+    "TokenStoreError",
     "connect",
     "connect_sync",
     "credentials_from_env",

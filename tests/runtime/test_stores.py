@@ -28,9 +28,11 @@ async def redis_store(redis_url: str):
 
 async def test_redis_entries_expire_with_their_token(redis_store: RedisTokenStore, redis_url: str) -> None:
     key = CREDENTIALS.store_key
-    await redis_store.save(key, token("a", lifetime=30.0))
+    no_refresh = Token(access_token="a", expires_at=time.time() + 30.0, issued_at=time.time())
+    await redis_store.save(key, no_refresh)
     ttl = redis.Redis.from_url(redis_url).pttl(key)
     assert 28_000 < ttl <= 30_000
+    await redis_store.save(key, token("a", lifetime=30.0))
     loaded = await redis_store.load(key)
     assert loaded is not None
     assert loaded.access_token == "a"
@@ -45,13 +47,30 @@ async def test_redis_keys_hold_no_secret(redis_store: RedisTokenStore, redis_url
     assert "secret" not in repr(redis_store)
 
 
-async def test_discard_removes_only_the_rejected_token(redis_store: RedisTokenStore) -> None:
+async def test_a_refused_token_is_marked_unusable_but_its_refresh_token_kept(redis_store: RedisTokenStore) -> None:
     key = CREDENTIALS.store_key
     await redis_store.save(key, token("new"))
-    await redis_store.discard(key, "old")
-    assert (await redis_store.load(key)) is not None
-    await redis_store.discard(key, "new")
-    assert (await redis_store.load(key)) is None
+    await redis_store.reject(key, "old")  # already replaced by another holder: nothing happens
+    kept = await redis_store.load(key)
+    assert kept is not None
+    assert kept.expires_at > time.time()
+    await redis_store.reject(key, "new")
+    refused = await redis_store.load(key)
+    assert refused is not None
+    assert refused.expires_at == 0.0
+    assert refused.refresh_token == "r-new"
+
+
+async def test_an_entry_outlives_its_access_token_to_keep_the_refresh_token(
+    redis_store: RedisTokenStore, redis_url: str
+) -> None:
+    key = CREDENTIALS.store_key
+    await redis_store.save(key, token("short", lifetime=30.0))
+    assert redis.Redis.from_url(redis_url).pttl(key) > 6 * 24 * 3600 * 1000  # kept as long as the refresh token
+    await redis_store.forget_refresh(key, "r-short")
+    forgotten = await redis_store.load(key)
+    assert forgotten is not None
+    assert forgotten.refresh_token is None
 
 
 async def test_a_crashed_lock_holder_cannot_wedge_the_others(redis_store: RedisTokenStore, redis_url: str) -> None:
@@ -81,7 +100,9 @@ async def test_managers_sharing_a_store_make_one_token_request(kind: str, redis_
         await store.aclose()
 
 
-def test_memory_store_forgets_expired_tokens() -> None:
+def test_memory_store_keeps_an_expired_token_for_its_refresh_token() -> None:
     store = MemoryTokenStore()
     store.save_sync("k", token("old", lifetime=-1.0))
-    assert store.load_sync("k") is None
+    kept = store.load_sync("k")
+    assert kept is not None
+    assert kept.refresh_token == "r-old"

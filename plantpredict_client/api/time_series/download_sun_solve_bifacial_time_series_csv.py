@@ -37,17 +37,22 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return response_200
 
     if client.raise_on_unexpected_status:
-        raise errors.UnexpectedStatus(response.status_code, response.content)
+        raise client.unexpected_status_error(response)
     else:
         return None
 
 
 def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[File]:
+    try:
+        parsed = _parse_response(client=client, response=response)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # A body of the wrong shape (null, a list where an object was declared, ...).
+        raise client.unexpected_body_error(response, exc) from exc
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+        parsed=parsed,
     )
 
 
@@ -67,7 +72,11 @@ def sync_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
+        With a client from plantpredict_auth.connect(), every failure is a plantpredict_auth.PlantPredictError
+        instead: APIStatusError (NotFoundError, BadRequestError, ...) for error statuses, APIResponseError for
+        unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
         Response[File]
@@ -102,7 +111,11 @@ def sync(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
+        With a client from plantpredict_auth.connect(), every failure is a plantpredict_auth.PlantPredictError
+        instead: APIStatusError (NotFoundError, BadRequestError, ...) for error statuses, APIResponseError for
+        unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
         File
@@ -132,7 +145,11 @@ async def asyncio_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
+        With a client from plantpredict_auth.connect(), every failure is a plantpredict_auth.PlantPredictError
+        instead: APIStatusError (NotFoundError, BadRequestError, ...) for error statuses, APIResponseError for
+        unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
         Response[File]
@@ -165,7 +182,11 @@ async def asyncio(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
+        With a client from plantpredict_auth.connect(), every failure is a plantpredict_auth.PlantPredictError
+        instead: APIStatusError (NotFoundError, BadRequestError, ...) for error statuses, APIResponseError for
+        unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
         File
