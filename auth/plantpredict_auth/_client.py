@@ -233,7 +233,20 @@ def _raise(decision: _Next) -> None:
     raise decision.error
 
 
-class PlantPredictAsyncClient(httpx.AsyncClient):
+class _BoundaryState:
+    """What both clients keep: the policy, the statistics and the retry decisions."""
+
+    def __init__(self, retry: RetryPolicy | None, max_concurrency: int, seed: int | None) -> None:
+        if max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+        self.retry_policy = retry or RetryPolicy()
+        self.max_concurrency = max_concurrency
+        self.stats = ClientStats()
+        self._retries = _Retries(self.retry_policy, self.stats, seed)
+        self.gate = self._retries.gate
+
+
+class PlantPredictAsyncClient(httpx.AsyncClient, _BoundaryState):
     """``httpx.AsyncClient`` with PlantPredict's concurrency limit, retries and typed errors."""
 
     def __init__(
@@ -244,14 +257,8 @@ class PlantPredictAsyncClient(httpx.AsyncClient):
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
-        if max_concurrency < 1:
-            raise ValueError("max_concurrency must be at least 1")
+        _BoundaryState.__init__(self, retry, max_concurrency, seed)  # validates before any pool exists
         super().__init__(**kwargs)
-        self.retry_policy = retry or RetryPolicy()
-        self.max_concurrency = max_concurrency
-        self.stats = ClientStats()
-        self._retries = _Retries(self.retry_policy, self.stats, seed)
-        self.gate = self._retries.gate
         self._slots: asyncio.Semaphore | None = None
         self._slots_loop: asyncio.AbstractEventLoop | None = None
 
@@ -299,7 +306,7 @@ class PlantPredictAsyncClient(httpx.AsyncClient):
             await _time.sleep_until(decision.retry_at)
 
 
-class PlantPredictClient(httpx.Client):
+class PlantPredictClient(httpx.Client, _BoundaryState):
     """The synchronous twin of ``PlantPredictAsyncClient`` (for the generated ``sync`` functions)."""
 
     def __init__(
@@ -310,14 +317,8 @@ class PlantPredictClient(httpx.Client):
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
-        if max_concurrency < 1:
-            raise ValueError("max_concurrency must be at least 1")
+        _BoundaryState.__init__(self, retry, max_concurrency, seed)  # validates before any pool exists
         super().__init__(**kwargs)
-        self.retry_policy = retry or RetryPolicy()
-        self.max_concurrency = max_concurrency
-        self.stats = ClientStats()
-        self._retries = _Retries(self.retry_policy, self.stats, seed)
-        self.gate = self._retries.gate
         self._slots = threading.BoundedSemaphore(max_concurrency)
         self._count = threading.Lock()
 

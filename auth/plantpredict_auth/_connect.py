@@ -43,6 +43,27 @@ def _generated_client(url: str, timeout: httpx.Timeout, headers: dict[str, str])
     )
 
 
+def _http_settings(
+    url: str,
+    manager: TokenManager,
+    retry: RetryPolicy | None,
+    max_concurrency: int,
+    timeout: httpx.Timeout | float,
+    httpx_args: dict[str, Any],
+) -> dict[str, Any]:
+    """What the async and the sync httpx client of ``connect()`` / ``connect_sync()`` share."""
+    return {
+        **httpx_args,
+        "base_url": url,
+        "auth": BearerAuth(manager, origin=url),
+        "timeout": timeout,
+        "headers": {**DEFAULT_HEADERS, **httpx_args.get("headers", {})},
+        "follow_redirects": False,
+        "retry": retry,
+        "max_concurrency": max_concurrency,
+    }
+
+
 def _limits(max_concurrency: int) -> httpx.Limits:
     # Connections beyond the concurrency limit would only ever sit idle.
     return httpx.Limits(
@@ -70,19 +91,10 @@ async def connect(
     """
     url = resolve_base_url(credentials, base_url)
     manager = token_manager or TokenManager(credentials, store=token_store, transport=transport)
-    headers = {**DEFAULT_HEADERS, **httpx_args.pop("headers", {})}
-    http = PlantPredictAsyncClient(
-        base_url=url,
-        auth=BearerAuth(manager, origin=url),
-        transport=transport or httpx.AsyncHTTPTransport(limits=_limits(max_concurrency), retries=0),
-        timeout=timeout,
-        headers=headers,
-        follow_redirects=False,
-        retry=retry,
-        max_concurrency=max_concurrency,
-        **httpx_args,
-    )
-    client = _generated_client(url, http.timeout, headers).set_async_httpx_client(http)
+    settings = _http_settings(url, manager, retry, max_concurrency, timeout, httpx_args)
+    transport = transport or httpx.AsyncHTTPTransport(limits=_limits(max_concurrency), retries=0)
+    http = PlantPredictAsyncClient(transport=transport, **settings)
+    client = _generated_client(url, http.timeout, settings["headers"]).set_async_httpx_client(http)
     try:
         yield client
     finally:
@@ -107,19 +119,10 @@ def connect_sync(
     """Like ``connect()``, for the generated ``sync`` functions (threads share the limit)."""
     url = resolve_base_url(credentials, base_url)
     manager = token_manager or TokenManager(credentials, store=token_store, sync_transport=transport)
-    headers = {**DEFAULT_HEADERS, **httpx_args.pop("headers", {})}
-    http = PlantPredictClient(
-        base_url=url,
-        auth=BearerAuth(manager, origin=url),
-        transport=transport or httpx.HTTPTransport(limits=_limits(max_concurrency), retries=0),
-        timeout=timeout,
-        headers=headers,
-        follow_redirects=False,
-        retry=retry,
-        max_concurrency=max_concurrency,
-        **httpx_args,
-    )
-    client = _generated_client(url, http.timeout, headers).set_httpx_client(http)
+    settings = _http_settings(url, manager, retry, max_concurrency, timeout, httpx_args)
+    transport = transport or httpx.HTTPTransport(limits=_limits(max_concurrency), retries=0)
+    http = PlantPredictClient(transport=transport, **settings)
+    client = _generated_client(url, http.timeout, settings["headers"]).set_httpx_client(http)
     try:
         yield client
     finally:
