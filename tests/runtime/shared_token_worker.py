@@ -13,7 +13,7 @@ from plantpredict_client.api.projects import get_project
 from plantpredict_client.models import Project
 
 
-async def main(base_url: str, redis_url: str, project_id: int, until: float) -> None:
+async def main(base_url: str, redis_url: str, project_id: int, start: float, until: float) -> None:
     from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_USERNAME
 
     credentials = PasswordCredentials(
@@ -26,6 +26,7 @@ async def main(base_url: str, redis_url: str, project_id: int, until: float) -> 
     store = RedisTokenStore(redis_url, lock_timeout=5.0, lock_wait=20.0)
     manager = TokenManager(credentials, store=store)
     ok = failed = 0
+    await asyncio.sleep(max(0.0, start - time.time()))  # every worker begins at the same moment
     async with connect(credentials, base_url=base_url, token_manager=manager, max_concurrency=4) as client:
         while time.time() < until:
             results = await asyncio.gather(
@@ -43,4 +44,4 @@ async def main(base_url: str, redis_url: str, project_id: int, until: float) -> 
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])))
+    asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])))
