@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from openapi._generate import tree_digest
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -49,7 +50,7 @@ def run_build(root: Path, *args: str, spec: Path | str, reference: Path | str) -
 
 
 def digest(package: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(package)): p.read_bytes() for p in sorted(package.rglob("*")) if p.is_file()}
+    return tree_digest(package)
 
 
 @pytest.fixture
