@@ -2,7 +2,7 @@
 
     python -m bench.clients [--gets 200] [--workflows 20] [--latency-ms 20] [--threads 16]
 
-Starts `python -m simulator` on a free loopback port with injected latency (every request costs
+Starts `python -m plantpredict_simulator` on a free loopback port with injected latency (every request costs
 what a real round trip would), then times, in the same process and run:
 
 - 200 project GETs: the official SDK one after another and from a 16-thread pool (how its users
@@ -49,7 +49,7 @@ from plantpredict_client.models import (
     Prediction,
     Project,
 )
-from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, launched
+from plantpredict_simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, launched
 
 SITE = {"name": "Bench", "latitude": 34.85, "longitude": -116.79, "elevation": 588.0, "standardOffsetFromUTC": -8}
 

@@ -2,7 +2,7 @@
 
     python -m bench.simulator_load [--duration 10] [--connections 100] [--threads 2] [--min-rps 2000]
 
-Starts `python -m simulator` on a free loopback port, gets a token (password grant), creates one
+Starts `python -m plantpredict_simulator` on a free loopback port, gets a token (password grant), creates one
 project, and runs `wrk -t2 -c100 -d10s -H "Authorization: Bearer ..." http://127.0.0.1:PORT/Project/<id>`.
 Prints requests per second and the simulator's own counters; exits 1 if below --min-rps or if any
 response was not a 200. Installs nothing: wrk comes from Debian (`apt-get install -y wrk`).
@@ -22,7 +22,13 @@ from typing import Any
 
 import httpx
 
-from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_USERNAME, launched
+from plantpredict_simulator import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_PASSWORD,
+    DEFAULT_USERNAME,
+    launched,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 

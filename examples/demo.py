@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))  # run as a script from a checkout: `simulator` sits beside `examples`
 
-from simulator import launched  # noqa: E402  # importable only once the checkout is on the path
+from plantpredict_simulator import launched  # noqa: E402  # importable only once the checkout is on the path
 
 
 def counters(base_url: str) -> dict[str, object]:

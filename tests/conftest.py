@@ -54,7 +54,7 @@ def reference_document(reference_path: Path) -> dict[str, Any]:
 # whole run is kept, and at the end none may contain a token, password or client secret that any
 # test registered with ``watch_for_leaks`` (the simulators register every value they issue).
 
-WATCHED_LOGGERS = ("plantpredict_auth", "simulator", "httpx", "httpcore", "uvicorn", "examples")
+WATCHED_LOGGERS = ("plantpredict_auth", "plantpredict_simulator", "httpx", "httpcore", "uvicorn", "examples")
 LEAK_WATCH: set[str] = set()
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from simulator import launched
+from plantpredict_simulator import launched
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from plantpredict_simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow

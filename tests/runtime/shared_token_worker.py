@@ -14,7 +14,7 @@ from plantpredict_client.models import Project
 
 
 async def main(base_url: str, redis_url: str, project_id: int, start: float, until: float) -> None:
-    from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_USERNAME
+    from plantpredict_simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_USERNAME
 
     credentials = PasswordCredentials(
         DEFAULT_USERNAME,

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from plantpredict_auth import ClientCredentials, PasswordCredentials
-from simulator import (
+from plantpredict_simulator import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     DEFAULT_PASSWORD,

@@ -11,7 +11,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_USERNAME, launched
+from plantpredict_simulator import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_PASSWORD,
+    DEFAULT_USERNAME,
+    launched,
+)
 from tests.conftest import REPO, watch_for_leaks
 
 pytestmark = pytest.mark.slow

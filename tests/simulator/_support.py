@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from simulator import (
+from plantpredict_simulator import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     DEFAULT_PASSWORD,
@@ -244,7 +244,7 @@ def in_process(app: Starlette, clock: ManualClock) -> InProcess:
 
 @dataclass
 class RunningSimulator:
-    """`python -m simulator` in a subprocess, listening on a loopback port it chose itself."""
+    """`python -m plantpredict_simulator` in a subprocess, listening on a loopback port it chose itself."""
 
     process: subprocess.Popen[str]
     base_url: str
@@ -276,7 +276,7 @@ def _drain(stream: Any, sink: list[str], lines: queue.Queue[str] | None) -> None
 
 
 def start_simulator(*args: str, timeout: float = 15.0) -> RunningSimulator:
-    command = [sys.executable, "-m", "simulator", "--port", "0", *args]
+    command = [sys.executable, "-m", "plantpredict_simulator", "--port", "0", *args]
     # From the repository root: `simulator` is a top-level package there, not an installed one.
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
     stdout: list[str] = []

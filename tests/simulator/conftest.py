@@ -1,4 +1,4 @@
-"""Fixtures: an in-process simulator on a manual clock, and `python -m simulator` as a real subprocess."""
+"""Fixtures: an in-process simulator on a manual clock, and `python -m plantpredict_simulator` as a real subprocess."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from simulator import SimulatorConfig, create_app
+from plantpredict_simulator import SimulatorConfig, create_app
 from tests.conftest import watch_for_leaks
 from tests.simulator._support import InProcess, ManualClock, RunningSimulator, in_process, start_simulator
 
@@ -44,7 +44,7 @@ def sim(make_sim: Callable[..., InProcess]) -> InProcess:
 
 @pytest.fixture
 def launch() -> Iterator[Callable[..., RunningSimulator]]:
-    """Start `python -m simulator --port 0 ...` subprocesses; all are stopped at teardown."""
+    """Start `python -m plantpredict_simulator --port 0 ...` subprocesses; all are stopped at teardown."""
     started: list[RunningSimulator] = []
 
     def launch_one(*args: str) -> RunningSimulator:
@@ -59,7 +59,7 @@ def launch() -> Iterator[Callable[..., RunningSimulator]]:
 
 @pytest.fixture(scope="module")
 def simulator_process() -> Iterator[RunningSimulator]:
-    """One `python -m simulator --port 0 --admin` over loopback, shared by a module's tests."""
+    """One `python -m plantpredict_simulator --port 0 --admin` over loopback, shared by a module's tests."""
     running = start_simulator("--admin", "--run-seconds", "0.3")
     yield running
     running.stop()

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from simulator import SimulatorConfig, create_app
+from plantpredict_simulator import SimulatorConfig, create_app
 from tests.simulator._support import BASE_URL, InProcess, ManualClock, in_process
 
 

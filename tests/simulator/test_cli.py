@@ -1,4 +1,4 @@
-"""`python -m simulator` over loopback: the announced port, loopback only, drops, and no secrets in its output."""
+"""`python -m plantpredict_simulator` over loopback: the announced port, loopback only, drops, no secrets shown."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from simulator import DEFAULT_CLIENT_ID, DEFAULT_USERNAME
+from plantpredict_simulator import DEFAULT_CLIENT_ID, DEFAULT_USERNAME
 from tests.conftest import REPO
 from tests.simulator._support import RunningSimulator, password_form, project_body, unlogged_urls
 
@@ -31,7 +31,7 @@ def test_prints_the_bound_address_then_the_credentials(launch: Callable[..., Run
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com"])
 def test_refuses_a_non_loopback_host(host: str) -> None:
     finished = subprocess.run(
-        [sys.executable, "-m", "simulator", "--host", host, "--port", "0"],
+        [sys.executable, "-m", "plantpredict_simulator", "--host", host, "--port", "0"],
         cwd=REPO,
         capture_output=True,
         text=True,

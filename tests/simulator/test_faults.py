@@ -9,8 +9,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from simulator import ConfigError, Faults, RouteFaults, SimulatorConfig
-from simulator.__main__ import build_config, parse_args
+from plantpredict_simulator import ConfigError, Faults, RouteFaults, SimulatorConfig
+from plantpredict_simulator.__main__ import build_config, parse_args
 from tests.simulator._support import InProcess, refresh_form
 
 

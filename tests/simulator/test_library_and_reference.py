@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from simulator import _library
+from plantpredict_simulator import _library
 from tests.simulator._support import INVERTER_ID, MODULE_ID, WEATHER_DAGGETT, WEATHER_TOLEDO, InProcess
 
 

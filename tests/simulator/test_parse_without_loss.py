@@ -62,7 +62,7 @@ from plantpredict_client.api.results import (
 from plantpredict_client.api.system import get_api_version, get_maintenance_status, get_version
 from plantpredict_client.api.weather import create_weather, get_weather, search_weather, update_weather_title
 from plantpredict_client.types import Response
-from simulator import SimulatorTransport, _library
+from plantpredict_simulator import SimulatorTransport, _library
 from tests.conftest import REPO
 from tests.simulator._support import BASE_URL, WEATHER_TOLEDO, InProcess, plant_body, project_body
 

@@ -6,7 +6,7 @@ import base64
 import json
 from collections.abc import Callable
 
-from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from plantpredict_simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from tests.simulator._support import InProcess, password_form, refresh_form, unlogged_urls
 
 

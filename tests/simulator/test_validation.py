@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from plantpredict_client import models
-from simulator._constraints import RULES
-from simulator._models import fields_of, validate
+from plantpredict_simulator._constraints import RULES
+from plantpredict_simulator._models import fields_of, validate
 
 SCHEMAS = {
     "Project": "PlantPredict.Entities.Project",

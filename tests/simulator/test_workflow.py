@@ -1,5 +1,5 @@
 """The user's workflow through the generated client: project -> prediction -> power plant -> run -> summary,
-against the in-process app and against `python -m simulator` over loopback.
+against the in-process app and against `python -m plantpredict_simulator` over loopback.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from plantpredict_client.api.predictions import create_prediction, get_predictio
 from plantpredict_client.api.projects import create_project
 from plantpredict_client.api.results import get_result_summary
 from plantpredict_client.models import ProcessingStatusEnum
-from simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SimulatorTransport
+from plantpredict_simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SimulatorTransport
 from tests.simulator._support import (
     BASE_URL,
     WEATHER_TOLEDO,

@@ -27,9 +27,9 @@ from joserfc.jwk import OctKey
 from starlette.requests import Request
 from starlette.responses import Response
 
-from simulator._config import SimulatorConfig
-from simulator._counters import Counters
-from simulator._http import json_response, text_response
+from plantpredict_simulator._config import SimulatorConfig
+from plantpredict_simulator._counters import Counters
+from plantpredict_simulator._http import json_response, text_response
 
 OKTA_SCOPES = frozenset({"openid", "offline_access", "profile", "email"})
 COGNITO_SCOPES = frozenset({"transactions/get", "transactions/post"})

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from simulator._faults import DROP_EXTENSION
+from plantpredict_simulator._faults import DROP_EXTENSION
 
 
 class SimulatorTransport(httpx.AsyncBaseTransport):

@@ -7,13 +7,13 @@ In process (tests)::
         ...
     app.state.simulator.counters_snapshot()
 
-Over loopback (demo, benchmarks): ``python -m simulator --port 0 --admin``.
+Over loopback (demo, benchmarks): ``python -m plantpredict_simulator --port 0 --admin``.
 """
 
 from __future__ import annotations
 
-from simulator._app import create_app
-from simulator._config import (
+from plantpredict_simulator._app import create_app
+from plantpredict_simulator._config import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     DEFAULT_PASSWORD,
@@ -24,9 +24,9 @@ from simulator._config import (
     RouteFaults,
     SimulatorConfig,
 )
-from simulator._launch import launched
-from simulator._simulator import Simulator
-from simulator._transport import SimulatorTransport
+from plantpredict_simulator._launch import launched
+from plantpredict_simulator._simulator import Simulator
+from plantpredict_simulator._transport import SimulatorTransport
 
 OKTA_TOKEN_PATH = "/oauth2/v1/token"
 COGNITO_TOKEN_PATH = "/oauth2/token"

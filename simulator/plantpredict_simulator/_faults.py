@@ -13,8 +13,8 @@ import anyio
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from simulator._config import Faults, SimulatorConfig
-from simulator._http import empty_response, text_response
+from plantpredict_simulator._config import Faults, SimulatorConfig
+from plantpredict_simulator._http import empty_response, text_response
 
 # Set by SimulatorTransport in the ASGI scope: the in-process transport cannot see a half-sent response,
 # so a drop is reported to it here and it raises httpx.RemoteProtocolError itself.

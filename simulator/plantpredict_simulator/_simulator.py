@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator._config import SimulatorConfig
-from simulator._counters import Counters
-from simulator._faults import FaultEngine
-from simulator._state import OBJECT_KINDS, Store
-from simulator._tokens import TokenAuthority
+from plantpredict_simulator._config import SimulatorConfig
+from plantpredict_simulator._counters import Counters
+from plantpredict_simulator._faults import FaultEngine
+from plantpredict_simulator._state import OBJECT_KINDS, Store
+from plantpredict_simulator._tokens import TokenAuthority
 
 
 class Simulator:

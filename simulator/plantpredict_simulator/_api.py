@@ -20,9 +20,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from plantpredict_client import models
-from simulator import _reference, _results
-from simulator._faults import DroppedResponse
-from simulator._http import (
+from plantpredict_simulator import _reference, _results
+from plantpredict_simulator._faults import DroppedResponse
+from plantpredict_simulator._http import (
     BadRequest,
     NotFound,
     dumps,
@@ -39,10 +39,10 @@ from simulator._http import (
     text_response,
     unauthorized,
 )
-from simulator._models import normalize, validate
-from simulator._simulator import Simulator
-from simulator._state import QUEUED, RUNNING, SUCCESS, USER_ID, PredictionRecord, Run
-from simulator._tokens import Principal
+from plantpredict_simulator._models import normalize, validate
+from plantpredict_simulator._simulator import Simulator
+from plantpredict_simulator._state import QUEUED, RUNNING, SUCCESS, USER_ID, PredictionRecord, Run
+from plantpredict_simulator._tokens import Principal
 
 Handler = Callable[[Simulator, Request, Principal], Awaitable[Response]]
 

@@ -27,7 +27,7 @@ from dateutil.parser import isoparse
 
 from plantpredict_client import models
 from plantpredict_client.types import UNSET, File, Unset
-from simulator._constraints import RULES, Rule
+from plantpredict_simulator._constraints import RULES, Rule
 
 _DOTNET_NAMES: dict[type, str] = {
     float: "System.Double",

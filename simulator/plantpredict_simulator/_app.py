@@ -11,13 +11,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from simulator._admin import PREFIX as ADMIN_PREFIX
-from simulator._admin import admin_routes
-from simulator._api import api_routes
-from simulator._config import SimulatorConfig
-from simulator._faults import DROPPED_STATE, DroppedResponse
-from simulator._http import text_response
-from simulator._simulator import Simulator
+from plantpredict_simulator._admin import PREFIX as ADMIN_PREFIX
+from plantpredict_simulator._admin import admin_routes
+from plantpredict_simulator._api import api_routes
+from plantpredict_simulator._config import SimulatorConfig
+from plantpredict_simulator._faults import DROPPED_STATE, DroppedResponse
+from plantpredict_simulator._http import text_response
+from plantpredict_simulator._simulator import Simulator
 
 
 def create_app(config: SimulatorConfig | None = None) -> Starlette:

@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from simulator._config import ConfigError
-from simulator._http import json_response, text_response
-from simulator._simulator import Simulator
+from plantpredict_simulator._config import ConfigError
+from plantpredict_simulator._http import json_response, text_response
+from plantpredict_simulator._simulator import Simulator
 
 PREFIX = "/_sim"
 

@@ -1,4 +1,4 @@
-"""`python -m simulator`: serve the simulator with uvicorn on a loopback address.
+"""`python -m plantpredict_simulator`: serve the simulator with uvicorn on a loopback address.
 
 The first line on stdout is `simulator listening on http://HOST:PORT` (flushed once the socket listens,
 so a parent process can read the port when it asked for port 0); the second names the credentials.
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 import uvicorn
 
-from simulator._app import create_app
-from simulator._config import (
+from plantpredict_simulator._app import create_app
+from plantpredict_simulator._config import (
     DEFAULT_CLIENT_SECRET,
     DEFAULT_PASSWORD,
     ConfigError,
@@ -27,7 +27,7 @@ from simulator._config import (
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m plantpredict_simulator", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="a loopback address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
     parser.add_argument("--seed", type=int, default=0)

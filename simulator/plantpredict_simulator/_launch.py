@@ -17,9 +17,9 @@ _ROOT = Path(__file__).resolve().parent.parent
 
 @contextmanager
 def launched(*args: str) -> Iterator[str]:
-    """Start ``python -m simulator --port 0 ARGS``, yield its base URL, stop it on exit."""
+    """Start ``python -m plantpredict_simulator --port 0 ARGS``, yield its base URL, stop it on exit."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "--port", "0", *args],
+        [sys.executable, "-m", "plantpredict_simulator", "--port", "0", *args],
         cwd=_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

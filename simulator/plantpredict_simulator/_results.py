@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator import _energy
-from simulator._http import BadRequest, NotFound
-from simulator._reference import API_VERSION, definition_name
+from plantpredict_simulator import _energy
+from plantpredict_simulator._http import BadRequest, NotFound
+from plantpredict_simulator._reference import API_VERSION, definition_name
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 

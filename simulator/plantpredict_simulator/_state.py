@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from plantpredict_client import models
-from simulator import _library
-from simulator._config import SimulatorConfig
-from simulator._models import normalize
-from simulator._results import RunSnapshot
+from plantpredict_simulator import _library
+from plantpredict_simulator._config import SimulatorConfig
+from plantpredict_simulator._models import normalize
+from plantpredict_simulator._results import RunSnapshot
 
 COMPANY_ID = 1042
 USER_ID = 8903
