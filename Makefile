@@ -99,6 +99,7 @@ demo: $(DEV_STAMP)
 bench: $(BENCH_STAMP)
 	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; $(call APT_INSTALL,wrk); }
 	$(PY) -m bench.simulator_load
+	$(PY) -m bench.concurrency
 	$(PY) -m bench.clients
 
 clean:

@@ -33,7 +33,9 @@ from typing import Any
 
 import httpx
 
-from plantpredict_auth import ClientCredentials, RetryPolicy, connect, run_and_wait
+from bench._sdk import official_sdk, sdk_get
+from bench._support import PROJECT, client_credentials, seed_project, service_token
+from plantpredict_auth import RetryPolicy, connect, run_and_wait
 from plantpredict_client import Client
 from plantpredict_client.api.power_plant import create_power_plant
 from plantpredict_client.api.predictions import create_prediction
@@ -49,9 +51,7 @@ from plantpredict_client.models import (
     Prediction,
     Project,
 )
-from plantpredict_simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, launched
-
-SITE = {"name": "Bench", "latitude": 34.85, "longitude": -116.79, "elevation": 588.0, "standardOffsetFromUTC": -8}
+from plantpredict_simulator import launched
 
 
 class Sim:
@@ -84,28 +84,11 @@ def timed(label: str, sim: Sim, work: Callable[[], Any]) -> dict[str, Any]:
 # -- the official SDK ---------------------------------------------------------------------------
 
 
-def sdk_api(base_url: str) -> Any:
-    plantpredict = importlib.import_module("plantpredict")  # untyped third-party package
-    return plantpredict.Api(
-        client_id=DEFAULT_CLIENT_ID,
-        client_secret=DEFAULT_CLIENT_SECRET,
-        base_url=base_url,
-        auth_url=f"{base_url}/oauth2/token",
-    )
-
-
-def sdk_get(api: Any, project_id: int) -> None:
-    project = api.project(id=project_id)
-    project.get()
-    if project.name != SITE["name"]:
-        raise RuntimeError("the SDK did not read the project")
-
-
 def sdk_workflow(api: Any, module_id: int, inverter_id: int, weather_id: int) -> float:
     tracking = importlib.import_module("plantpredict.enumerations").TrackingTypeEnum
-    project = api.project(name=SITE["name"], latitude=SITE["latitude"], longitude=SITE["longitude"])
-    project.elevation = SITE["elevation"]
-    project.standard_offset_from_utc = SITE["standardOffsetFromUTC"]
+    project = api.project(name=PROJECT["name"], latitude=PROJECT["latitude"], longitude=PROJECT["longitude"])
+    project.elevation = PROJECT["elevation"]
+    project.standard_offset_from_utc = PROJECT["standardOffsetFromUTC"]
     project.create()
     prediction = api.prediction(project_id=project.id, name="Bench prediction")
     prediction.weather_id = weather_id
@@ -162,7 +145,7 @@ def plant(module_id: int, inverter_id: int) -> PowerPlant:
 
 async def our_workflow(client: Client, module_id: int, inverter_id: int, weather_id: int) -> float:
     # A name per workflow: a repeated name earns an X-Message warning (a duplicate project).
-    body = Project.from_dict({**SITE, "name": f"Bench {uuid.uuid4().hex[:8]}"})
+    body = Project.from_dict({**PROJECT, "name": f"Bench {uuid.uuid4().hex[:8]}"})
     created = await create_project.asyncio(client=client, body=body)
     assert created is not None
     assert isinstance(created.id, int)
@@ -181,13 +164,9 @@ async def our_workflow(client: Client, module_id: int, inverter_id: int, weather
     return float(summary.years[0].total_energy or 0.0)
 
 
-def credentials(base_url: str) -> ClientCredentials:
-    return ClientCredentials(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, token_url=f"{base_url}/oauth2/token")
-
-
 def ours_gets(base_url: str, project_id: int, count: int, concurrency: int) -> None:
     async def main() -> None:
-        async with connect(credentials(base_url), base_url=base_url, max_concurrency=concurrency) as client:
+        async with connect(client_credentials(base_url), base_url=base_url, max_concurrency=concurrency) as client:
             results = await asyncio.gather(
                 *(get_project.asyncio(project_id=project_id, client=client) for _ in range(count))
             )
@@ -200,7 +179,7 @@ def ours_gets(base_url: str, project_id: int, count: int, concurrency: int) -> N
 def ours_workflows(base_url: str, count: int, concurrency: int, library: tuple[int, int, int]) -> None:
     async def main() -> None:
         async with connect(
-            credentials(base_url), base_url=base_url, max_concurrency=concurrency, retry=RetryPolicy.batch()
+            client_credentials(base_url), base_url=base_url, max_concurrency=concurrency, retry=RetryPolicy.batch()
         ) as client:
             await asyncio.gather(*(our_workflow(client, *library) for _ in range(count)))
 
@@ -208,11 +187,7 @@ def ours_workflows(base_url: str, count: int, concurrency: int, library: tuple[i
 
 
 def raw_httpx_gets(base_url: str, project_id: int, count: int, concurrency: int) -> None:
-    token = httpx.post(
-        f"{base_url}/oauth2/token",
-        data={"grant_type": "client_credentials"},
-        auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
-    ).json()["access_token"]
+    token = service_token(base_url)
 
     async def main() -> None:
         limits = httpx.Limits(max_connections=concurrency)
@@ -236,14 +211,8 @@ def raw_httpx_gets(base_url: str, project_id: int, count: int, concurrency: int)
 def measure(args: argparse.Namespace, base_url: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     sim = Sim(base_url)
     library = sim.library()
-    api = sdk_api(base_url)
-    with httpx.Client(base_url=base_url) as http:
-        token = http.post(
-            "/oauth2/token",
-            data={"grant_type": "client_credentials"},
-            auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
-        ).json()["access_token"]
-        project_id = int(http.post("/Project", json=SITE, headers={"Authorization": f"Bearer {token}"}).json()["id"])
+    api = official_sdk(base_url)
+    project_id = seed_project(base_url, service_token(base_url))
     n, t = args.gets, args.threads
     gets = [
         timed("official SDK, sequential", sim, lambda: sequentially(n, lambda: sdk_get(api, project_id))),

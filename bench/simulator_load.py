@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-import shutil
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import httpx
 
+from bench._support import require_wrk, wrk
 from plantpredict_simulator import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -60,31 +57,6 @@ def prepare(base_url: str) -> tuple[str, int]:
         return access, project_id
 
 
-def run_wrk(url: str, token: str, threads: int, connections: int, duration: int) -> dict[str, Any]:
-    command = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{duration}s",
-        "--latency",
-        "-H",
-        f"Authorization: Bearer {token}",
-        url,
-    ]
-    output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=duration + 60).stdout
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    total = re.search(r"(\d+) requests in", output)
-    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    errors = re.search(r"Socket errors:.*", output)
-    return {
-        "requests_per_second": float(rps.group(1)) if rps else 0.0,
-        "requests": int(total.group(1)) if total else 0,
-        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
-        "socket_errors": errors.group(0) if errors else None,
-        "raw": output,
-    }
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10)
@@ -92,14 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--min-rps", type=float, default=2000.0)
     args = parser.parse_args(argv)
-    if shutil.which("wrk") is None:
-        print("error: wrk is not installed; install it with: apt-get install -y wrk", file=sys.stderr)
-        return 2
+    require_wrk()
     with launched("--admin", "--log-level", "warning") as base_url:
         token, project_id = prepare(base_url)
-        url = f"{base_url}/Project/{project_id}"
-        print(f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s {url}", flush=True)
-        result = run_wrk(url, token, args.threads, args.connections, args.duration)
+        path = f"/Project/{project_id}"
+        print(f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s {base_url}{path}", flush=True)
+        result = wrk(base_url, token, path, connections=args.connections, threads=args.threads, duration=args.duration)
         counters = httpx.get(f"{base_url}/_sim/counters", timeout=10).json()
     print(result["raw"])
     print(json.dumps({k: v for k, v in result.items() if k != "raw"}, indent=2))

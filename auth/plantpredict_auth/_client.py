@@ -25,6 +25,7 @@ from attrs import define, frozen
 
 from . import _time
 from ._errors import APIConnectionError, OutcomeUnknownError
+from ._lean import LeanRequests
 from ._retry import (
     RetryPolicy,
     Verdict,
@@ -36,6 +37,7 @@ from ._retry import (
     should_retry,
 )
 from ._translate import looks_like_html, scrubbed, status_error, undecodable, unreadable_body
+from ._transport import BUFFER_EXTENSION, AiohttpAsyncClient
 
 log = logging.getLogger("plantpredict_auth.http")
 
@@ -246,8 +248,9 @@ class _BoundaryState:
         self.gate = self._retries.gate
 
 
-class PlantPredictAsyncClient(httpx.AsyncClient, _BoundaryState):
-    """``httpx.AsyncClient`` with PlantPredict's concurrency limit, retries and typed errors."""
+class PlantPredictAsyncClient(LeanRequests, AiohttpAsyncClient, _BoundaryState):
+    """``httpx.AsyncClient`` with PlantPredict's concurrency limit, retries and typed errors, on
+    aiohttp's connection pool (``AiohttpTransport``) unless a transport is given."""
 
     def __init__(
         self,
@@ -259,6 +262,7 @@ class PlantPredictAsyncClient(httpx.AsyncClient, _BoundaryState):
     ) -> None:
         _BoundaryState.__init__(self, retry, max_concurrency, seed)  # validates before any pool exists
         super().__init__(**kwargs)
+        self._lean_setup()
         self._slots: asyncio.Semaphore | None = None
         self._slots_loop: asyncio.AbstractEventLoop | None = None
 
@@ -280,6 +284,8 @@ class PlantPredictAsyncClient(httpx.AsyncClient, _BoundaryState):
 
     async def _send_with_retries(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
         streamed = bool(kwargs.get("stream"))
+        if not streamed:
+            request.extensions[BUFFER_EXTENSION] = True
         attempt = 0
         while True:
             attempt += 1
@@ -306,7 +312,7 @@ class PlantPredictAsyncClient(httpx.AsyncClient, _BoundaryState):
             await _time.sleep_until(decision.retry_at)
 
 
-class PlantPredictClient(httpx.Client, _BoundaryState):
+class PlantPredictClient(LeanRequests, httpx.Client, _BoundaryState):
     """The synchronous twin of ``PlantPredictAsyncClient`` (for the generated ``sync`` functions)."""
 
     def __init__(
@@ -319,6 +325,7 @@ class PlantPredictClient(httpx.Client, _BoundaryState):
     ) -> None:
         _BoundaryState.__init__(self, retry, max_concurrency, seed)  # validates before any pool exists
         super().__init__(**kwargs)
+        self._lean_setup()
         self._slots = threading.BoundedSemaphore(max_concurrency)
         self._count = threading.Lock()
 

@@ -28,6 +28,9 @@ from ._translate import response_error
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0, pool=60.0)
 DEFAULT_MAX_CONCURRENCY = 16
 DEFAULT_HEADERS = {"Accept": "application/json", "User-Agent": "plantpredict-client (python; httpx)"}
+#: The httpx settings that decide how a connection is made (TLS, proxies): the token requests get
+#: the same ones as the API requests, so a corporate CA or proxy works for both.
+_CONNECTION_SETTINGS = ("verify", "cert", "trust_env", "proxy", "mounts")
 
 
 def resolve_base_url(credentials: Credentials, base_url: str | None) -> str:
@@ -71,6 +74,10 @@ def _limits(max_concurrency: int) -> httpx.Limits:
     )
 
 
+def _connection_settings(httpx_args: dict[str, Any]) -> dict[str, Any]:
+    return {name: httpx_args[name] for name in _CONNECTION_SETTINGS if name in httpx_args}
+
+
 @asynccontextmanager
 async def connect(
     credentials: Credentials,
@@ -90,9 +97,13 @@ async def connect(
     Pass ``token_manager`` to share one token between several clients of the same identity.
     """
     url = resolve_base_url(credentials, base_url)
-    manager = token_manager or TokenManager(credentials, store=token_store, transport=transport)
+    manager = token_manager or TokenManager(
+        credentials, store=token_store, transport=transport, http_options=_connection_settings(httpx_args)
+    )
     settings = _http_settings(url, manager, retry, max_concurrency, timeout, httpx_args)
-    transport = transport or httpx.AsyncHTTPTransport(limits=_limits(max_concurrency), retries=0)
+    # Without a transport the client builds its own on aiohttp (see _transport.py), for the base
+    # URL and for any proxy httpx picks.
+    settings.setdefault("limits", _limits(max_concurrency))
     http = PlantPredictAsyncClient(transport=transport, **settings)
     client = _generated_client(url, http.timeout, settings["headers"]).set_async_httpx_client(http)
     try:
@@ -118,9 +129,11 @@ def connect_sync(
 ) -> Iterator[Client]:
     """Like ``connect()``, for the generated ``sync`` functions (threads share the limit)."""
     url = resolve_base_url(credentials, base_url)
-    manager = token_manager or TokenManager(credentials, store=token_store, sync_transport=transport)
+    manager = token_manager or TokenManager(
+        credentials, store=token_store, sync_transport=transport, http_options=_connection_settings(httpx_args)
+    )
     settings = _http_settings(url, manager, retry, max_concurrency, timeout, httpx_args)
-    transport = transport or httpx.HTTPTransport(limits=_limits(max_concurrency), retries=0)
+    settings.setdefault("limits", _limits(max_concurrency))
     http = PlantPredictClient(transport=transport, **settings)
     client = _generated_client(url, http.timeout, settings["headers"]).set_httpx_client(http)
     try:

@@ -22,6 +22,8 @@ import logging
 import math
 import random
 import threading
+from collections.abc import Mapping
+from typing import Any
 
 import httpx
 from attrs import define, evolve, field
@@ -95,7 +97,9 @@ class TokenManager:
     """Bearer tokens for one identity, for any number of concurrent requests.
 
     ``transport`` / ``sync_transport`` carry the token requests (tests and the simulator pass an
-    in-process transport; by default a normal connection pool is used). ``store`` shares tokens
+    in-process transport; by default httpx's own connection pool is used). ``http_options`` are
+    further ``httpx.AsyncClient`` / ``httpx.Client`` settings for the token requests (``verify``,
+    ``cert``, ``trust_env``, ``proxy``, ``mounts``: ``connect()`` passes the API client's). ``store`` shares tokens
     (``MemoryTokenStore`` by default; ``RedisTokenStore`` across processes and machines).
     ``auth_failure_ttl``: how long rejected credentials are remembered (``None``: until ``reset()``).
     """
@@ -107,6 +111,7 @@ class TokenManager:
         store: TokenStore | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sync_transport: httpx.BaseTransport | None = None,
+        http_options: Mapping[str, Any] | None = None,
         leeway: float = 60.0,
         refresh_at: float = 0.75,
         failure_ttl: float = 2.0,
@@ -130,6 +135,7 @@ class TokenManager:
         self._rng = random.Random(seed)
         self._transport = transport
         self._sync_transport = sync_transport
+        self._http_options = dict(http_options or {})
         self._current: Token | None = None
         self._failure: _Failure | None = None
         self._flight: asyncio.Future[Token] | None = None
@@ -276,7 +282,12 @@ class TokenManager:
     def _async_http(self) -> httpx.AsyncClient:
         if self._http is None:
             transport = _KeepOpen(self._transport) if self._transport is not None else None
-            self._http = httpx.AsyncClient(transport=transport, timeout=self.settings.timeout, follow_redirects=False)
+            # httpx's own pool, not aiohttp's: a token request is made once per token lifetime, and
+            # this client outlives event loops (a manager shared across asyncio.run calls), which
+            # an aiohttp session, bound to the loop that made it, cannot.
+            self._http = httpx.AsyncClient(
+                transport=transport, timeout=self.settings.timeout, follow_redirects=False, **self._http_options
+            )
         return self._http
 
     async def _drive(self, flow: Flow) -> Token:
@@ -381,7 +392,9 @@ class TokenManager:
     def _drive_sync(self, flow: Flow) -> Token:
         if self._http_sync is None:
             transport = _KeepOpenSync(self._sync_transport) if self._sync_transport is not None else None
-            self._http_sync = httpx.Client(transport=transport, timeout=self.settings.timeout, follow_redirects=False)
+            self._http_sync = httpx.Client(
+                transport=transport, timeout=self.settings.timeout, follow_redirects=False, **self._http_options
+            )
         http = self._http_sync
         try:
             step = next(flow)

@@ -60,30 +60,24 @@ def test_four_processes_share_one_token_per_lifetime(served_simulator: str, redi
             headers={"Authorization": f"Bearer {login['access_token']}"},
         ).json()
         admin.post("/_sim/counters/reset").raise_for_status()
-        # All workers start together once imported, and stop just short of 3 lifetimes later.
-        start = time.time() + 3.0
-        until = start + LIFETIME * LIFETIMES - 0.2
         workers = [
             subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "tests.runtime.shared_token_worker",
-                    base,
-                    redis_url,
-                    str(created["id"]),
-                    str(start),
-                    str(until),
-                ],
+                [sys.executable, "-m", "tests.runtime.shared_token_worker", base, redis_url, str(created["id"])],
                 cwd=REPO,
+                stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
             )
             for _ in range(PROCESSES)
         ]
+        for worker in workers:  # every worker imported and connected: then they all start at once
+            assert worker.stdout is not None
+            assert worker.stdout.readline().strip() == "ready"
+        # Stop just short of three lifetimes, so at most LIFETIMES + 1 tokens can be needed.
+        until = time.time() + LIFETIME * LIFETIMES - 0.2
         reports = []
         for worker in workers:
-            out, _ = worker.communicate(timeout=60)
+            out, _ = worker.communicate(f"{until}\n", timeout=60)
             assert worker.returncode == 0
             reports.append(json.loads(out.strip().splitlines()[-1]))
         counters = admin.get("/_sim/counters").json()
