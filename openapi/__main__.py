@@ -19,7 +19,9 @@ import yaml
 from . import _generate as generation
 from ._documents import Document, SourceError, load
 from ._lock import Lock, LockMismatch, SourceLock
-from ._normalize import NameLock, NormalizationError, Overrides, Result, normalize
+from ._namer import NameLock, Overrides
+from ._normalize import Result, normalize
+from ._schema import NormalizationError
 from ._surface import diff, report, surface
 
 DEFAULT_SPEC_SOURCE = "https://api.plantpredict.com/swagger/docs/current"

@@ -71,19 +71,26 @@ def parse(raw: bytes, label: str, source: str) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         reason = " ".join(str(exc).split())
         raise SourceError(f"the {label} document from {source} is neither JSON nor valid YAML: {reason}") from exc
+    return check_openapi3(data, label, source)
+
+
+def check_openapi3(data: Any, label: str, source: str | None = None) -> dict[str, Any]:
+    """``data`` itself, if it is an OpenAPI 3 document with paths; else ``SourceError`` saying why.
+
+    The one check for both the fetched documents and documents handed to ``normalize()``.
+    """
+    subject = f"the {label} document" + (f" from {source}" if source else "")
     if not isinstance(data, dict):
-        raise SourceError(f"the {label} document from {source} is not an object (got {type(data).__name__})")
+        raise SourceError(f"{subject} is not an object (got {type(data).__name__})")
     if "swagger" in data:
         raise SourceError(
-            f"the {label} document from {source} is Swagger {data.get('swagger')}, not OpenAPI 3: "
+            f"{subject} is Swagger {data.get('swagger')}, not OpenAPI 3: "
             "point the source at the OpenAPI 3 document, or convert it first (swagger2openapi)"
         )
     if not str(data.get("openapi", "")).startswith("3."):
-        raise SourceError(
-            f"the {label} document from {source} has no 'openapi: 3.x' field; it is not an OpenAPI 3 document"
-        )
+        raise SourceError(f"{subject} has no 'openapi: 3.x' field; it is not an OpenAPI 3 document")
     if not isinstance(data.get("paths"), dict) or not data["paths"]:
-        raise SourceError(f"the {label} document from {source} has no paths")
+        raise SourceError(f"{subject} has no paths")
     return data
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ._documents import Document
-from ._normalize import NameLock
+from ._namer import NameLock
 
 LOCK_VERSION = 1
 

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._naming import snake
-
-SCHEMA_PREFIX = "#/components/schemas/"
+from ._schema import SCHEMA_PREFIX
 
 _PRIMITIVES = {"integer": "int", "number": "float", "boolean": "bool", "null": "None"}
 _STRING_FORMATS = {"date-time": "datetime", "date": "date", "binary": "File", "uuid": "UUID"}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from openapi._normalize import Result, strip_null
+from openapi import Result
+from openapi._schema import strip_null
 from tests.conftest import REPO
 
 SCHEMAS = "#/components/schemas/"
