@@ -15,8 +15,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-# Offline mirrors of the two upstream documents (never committed): CI and `make test` use them.
-MIRROR ?= $(firstword $(wildcard $(PLANTPREDICT_SPEC_MIRROR) ../shared/openapi /work/shared/openapi))
+# Offline mirrors of the two upstream documents (never committed): CI and `make test` use them. They
+# sit beside the checkout in CI (../shared/openapi); PLANTPREDICT_SPEC_MIRROR=<folder> points elsewhere.
+MIRROR ?= $(or $(PLANTPREDICT_SPEC_MIRROR),../shared/openapi)
 MIRROR_SPEC := $(MIRROR)/plantpredict-swagger-current.json
 MIRROR_REFERENCE := $(MIRROR)/plantpredict-api-docs-12.13.0.yaml
 ifeq ($(SOURCES),mirror)
