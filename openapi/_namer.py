@@ -16,7 +16,10 @@ import copy
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from . import _naming as naming
 from ._schema import NormalizationError
@@ -72,6 +75,11 @@ class Overrides:
             default_tag=str(data.get("default_tag") or "System"),
             download_segments=[str(s) for s in data.get("download_segments") or []],
         )
+
+    @classmethod
+    def read(cls, path: Path) -> Overrides:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+        return cls.from_json(data or {})
 
 
 SCHEMA_NAMES_DERIVED = "schema names newly derived"
