@@ -1,4 +1,4 @@
-"""``make regenerate``: a maintainer's whole routine in one command (docs/build-step.md#make-regenerate).
+"""``make regenerate``: a maintainer's whole routine in one command (docs/build-step.md#the-routine).
 
 Without ``accept`` it fetches both documents and shows what a regeneration would change. With it,
 it also locks the new documents, regenerates ``plantpredict_client/``, runs a fast subset of the
