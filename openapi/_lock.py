@@ -31,12 +31,14 @@ class SourceLock:
 
     @classmethod
     def of(cls, document: Document, previous: SourceLock | None = None) -> SourceLock:
-        """The entry for ``document``; the previous entry itself when it locks the same bytes, so
-        accepting the same documents twice leaves the lock untouched."""
+        """The entry for ``document``. When the previous entry locks the same bytes, it keeps their
+        ``fetched_from`` and ``accepted_at``, so accepting the same documents twice leaves the lock
+        untouched; the address is always the canonical one the build step knows."""
+        url = UPSTREAM[document.label].url
         if previous is not None and (previous.sha256, previous.size) == (document.sha256, document.size):
-            return previous
+            return cls(url, previous.fetched_from, previous.sha256, previous.size, previous.accepted_at)
         return cls(
-            url=UPSTREAM[document.label].url,
+            url=url,
             fetched_from=document.origin,
             sha256=document.sha256,
             size=document.size,
