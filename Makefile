@@ -1,10 +1,12 @@
 # plantpredict-client: every verb sets up what it needs (virtualenv, packages) on first use.
 #   make demo    run the batch-prediction demo against the local simulator
 #   make test    lint, type-check, check the generated client, run the tests
-# Build step (see README "Regenerating the client"):
+# Build step (see README "Regenerating the client" and docs/build-step.md):
+#   make regenerate [ACCEPT=1]  the whole routine: fetch, api-diff; with ACCEPT=1 lock, regenerate,
+#                               test and write CHANGELOG.md (all or nothing)
 #   make spec [UPDATE=1]   fetch both upstream documents and verify them against openapi/spec.lock.json
 #   make generate          normalize + regenerate plantpredict_client/ (swapped in only on success)
-#   make api-diff          what a regeneration from the sources would change
+#   make api-diff          what a regeneration from the sources would change (breaking changes marked)
 #   make check-generated   fail if plantpredict_client/ differs from a fresh regeneration
 # Sources default to PlantPredict's public addresses; SPEC_SOURCE=/REFERENCE_SOURCE= take URLs or
 # files, and SOURCES=mirror points both at the offline mirrors (../shared/openapi).
@@ -15,8 +17,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-# Offline mirrors of the two upstream documents (never committed): CI and `make test` use them.
-MIRROR ?= $(firstword $(wildcard $(PLANTPREDICT_SPEC_MIRROR) ../shared/openapi /work/shared/openapi))
+# Offline mirrors of the two upstream documents (never committed): CI and `make test` use them. They
+# sit beside the checkout in CI (../shared/openapi); PLANTPREDICT_SPEC_MIRROR=<folder> points elsewhere.
+MIRROR ?= $(or $(PLANTPREDICT_SPEC_MIRROR),../shared/openapi)
 MIRROR_SPEC := $(MIRROR)/plantpredict-swagger-current.json
 MIRROR_REFERENCE := $(MIRROR)/plantpredict-api-docs-12.13.0.yaml
 ifeq ($(SOURCES),mirror)
@@ -31,7 +34,7 @@ BENCH_STAMP := $(VENV)/.bench-installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL = { $(SUDO) apt-get install -y -q $(1) >/dev/null 2>&1 || { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q $(1) >/dev/null; }; }
 
-.PHONY: help venv tools spec generate check-generated api-diff normalize lint typecheck format test demo bench clean
+.PHONY: help venv tools spec generate check-generated api-diff regenerate normalize lint typecheck format test demo bench clean
 
 help:
 	@sed -n '1,12p' Makefile | sed 's/^# \{0,1\}//'
@@ -62,6 +65,9 @@ generate: $(DEV_STAMP)
 
 api-diff: $(DEV_STAMP)
 	$(PY) -m openapi api-diff
+
+regenerate: $(DEV_STAMP)
+	$(PY) -m openapi regenerate $(if $(ACCEPT),--accept)
 
 normalize: $(DEV_STAMP)
 	$(PY) -m openapi normalize --out .build/normalized.json

@@ -8,12 +8,12 @@ say what a regeneration from new upstream documents would change before anything
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ._naming import snake
-
-SCHEMA_PREFIX = "#/components/schemas/"
+from ._schema import SCHEMA_PREFIX
 
 _PRIMITIVES = {"integer": "int", "number": "float", "boolean": "bool", "null": "None"}
 _STRING_FORMATS = {"date-time": "datetime", "date": "date", "binary": "File", "uuid": "UUID"}
@@ -84,106 +84,190 @@ def surface(document: dict[str, Any]) -> dict[str, Any]:
     return {"operations": dict(sorted(operations.items())), "schemas": dict(sorted(schemas.items()))}
 
 
+# What breaks code written against the previous client (docs/build-step.md#api-diff).
+BREAKING_KINDS = frozenset(
+    {
+        "operation removed",
+        "operation renamed",
+        "schema removed",
+        "schema renamed",
+        "schema retyped",
+        "field removed",
+        "field retyped",
+        "enum member removed",
+        "enum member renamed",
+        "enum member changed",
+    }
+)
+
+
 @dataclass(frozen=True)
 class Change:
     kind: str  # "operation added", "field retyped", ...
     subject: str
     detail: str = ""
+    breaking: bool = False
 
     def line(self) -> str:
-        return f"{self.subject}{': ' + self.detail if self.detail else ''}"
+        return f"{'BREAKING ' if self.breaking else ''}{self.subject}{': ' + self.detail if self.detail else ''}"
+
+
+def _change(kind: str, subject: str, detail: str = "") -> Change:
+    return Change(kind, subject, detail, kind in BREAKING_KINDS)
 
 
 def _dict_changes(kind: str, subject: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     changes: list[Change] = []
     for key in sorted(set(old) | set(new)):
         if key not in new:
-            changes.append(Change(f"{kind} removed", f"{subject}.{key}", str(old[key])))
+            changes.append(_change(f"{kind} removed", f"{subject}.{key}", str(old[key])))
         elif key not in old:
-            changes.append(Change(f"{kind} added", f"{subject}.{key}", str(new[key])))
+            changes.append(_change(f"{kind} added", f"{subject}.{key}", str(new[key])))
         elif old[key] != new[key]:
-            changes.append(Change(f"{kind} retyped", f"{subject}.{key}", f"{old[key]} -> {new[key]}"))
+            changes.append(_change(f"{kind} retyped", f"{subject}.{key}", f"{old[key]} -> {new[key]}"))
     return changes
 
 
-def diff(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+def _renamed(old: dict[str, Any], new: dict[str, Any], same: Callable[[Any], object]) -> dict[str, str]:
+    """Old name -> new name, for each name that went away while exactly one new name took its
+    place with the same ``same(value)``."""
+    gone = [k for k in sorted(old) if k not in new]
+    came = [k for k in sorted(new) if k not in old]
+    pairs: dict[str, str] = {}
+    for key in gone:
+        matches = [k for k in came if same(new[k]) == same(old[key])]
+        if len(matches) == 1 and matches[0] not in pairs.values():
+            pairs[key] = matches[0]
+    return pairs
+
+
+def _operation_change(name: str, o: dict[str, Any], n: dict[str, Any]) -> Change | None:
+    details: list[str] = []
+    breaking = False
+    for key in ("module", "method", "path", "request"):
+        if o.get(key) != n.get(key):
+            details.append(f"{key} {o.get(key)} -> {n.get(key)}")
+            breaking = True
+    for change in _dict_changes("parameter", "", o["parameters"], n["parameters"]):
+        details.append(f"{change.kind} {change.subject.lstrip('.')} {change.detail}".strip())
+        # Only a new optional parameter leaves existing calls valid.
+        breaking |= not (change.kind == "parameter added" and change.detail.endswith("(optional)"))
+    for change in _dict_changes("response", "", o["responses"], n["responses"]):
+        details.append(f"{change.kind} {change.subject.lstrip('.')} {change.detail}".strip())
+        breaking |= change.kind != "response added"
+    return Change("operation changed", name, "; ".join(details), breaking) if details else None
+
+
+def _operation_changes(old_ops: dict[str, Any], new_ops: dict[str, Any]) -> list[Change]:
     changes: list[Change] = []
-    old_ops, new_ops = old.get("operations", {}), new.get("operations", {})
+    renamed = _renamed(old_ops, new_ops, lambda op: (op["method"], op["path"]))
+    for old_name, new_name in renamed.items():
+        o = old_ops[old_name]
+        changes.append(_change("operation renamed", f"{old_name} -> {new_name}", f"{o['method']} {o['path']}"))
     for name in sorted(set(old_ops) | set(new_ops)):
+        if name in renamed or name in renamed.values():
+            continue
         if name not in new_ops:
             o = old_ops[name]
-            changes.append(Change("operation removed", name, f"{o['method']} {o['path']}"))
+            changes.append(_change("operation removed", name, f"{o['method']} {o['path']}"))
+        elif name not in old_ops:
+            n = new_ops[name]
+            changes.append(_change("operation added", name, f"{n['method']} {n['path']} (module {n['module']})"))
+        else:
+            change = _operation_change(name, old_ops[name], new_ops[name])
+            if change:
+                changes.append(change)
+    return changes
+
+
+def _enum_changes(name: str, old_members: dict[str, Any], new_members: dict[str, Any]) -> list[Change]:
+    changes: list[Change] = []
+    renamed = _renamed(old_members, new_members, lambda value: value)
+    for old_member, new_member in renamed.items():
+        changes.append(
+            _change("enum member renamed", f"{name}.{old_member} -> {new_member}", f"= {old_members[old_member]}")
+        )
+    for member in sorted(set(old_members) | set(new_members)):
+        if member in renamed or member in renamed.values():
             continue
-        n = new_ops[name]
-        if name not in old_ops:
-            changes.append(Change("operation added", name, f"{n['method']} {n['path']} (module {n['module']})"))
-            continue
-        o = old_ops[name]
-        details: list[str] = []
-        for key in ("module", "method", "path", "request"):
-            if o.get(key) != n.get(key):
-                details.append(f"{key} {o.get(key)} -> {n.get(key)}")
-        for change in _dict_changes("parameter", "", o["parameters"], n["parameters"]):
-            details.append(f"{change.kind} {change.subject.lstrip('.')} {change.detail}".strip())
-        for change in _dict_changes("response", "", o["responses"], n["responses"]):
-            details.append(f"{change.kind} {change.subject.lstrip('.')} {change.detail}".strip())
-        if details:
-            changes.append(Change("operation changed", name, "; ".join(details)))
-    old_schemas, new_schemas = old.get("schemas", {}), new.get("schemas", {})
+        if member not in new_members:
+            changes.append(_change("enum member removed", f"{name}.{member}", str(old_members[member])))
+        elif member not in old_members:
+            changes.append(_change("enum member added", f"{name}.{member}", f"= {new_members[member]}"))
+        elif old_members[member] != new_members[member]:
+            detail = f"{old_members[member]} -> {new_members[member]}"
+            changes.append(_change("enum member changed", f"{name}.{member}", detail))
+    return changes
+
+
+def _schema_changes(old_schemas: dict[str, Any], new_schemas: dict[str, Any]) -> list[Change]:
+    changes: list[Change] = []
+    renamed = _renamed(old_schemas, new_schemas, repr)
+    for old_name, new_name in renamed.items():
+        changes.append(_change("schema renamed", f"{old_name} -> {new_name}"))
     for name in sorted(set(old_schemas) | set(new_schemas)):
+        if name in renamed or name in renamed.values():
+            continue
         if name not in new_schemas:
-            changes.append(Change("schema removed", name))
+            changes.append(_change("schema removed", name))
             continue
         if name not in old_schemas:
-            changes.append(Change("schema added", name))
+            changes.append(_change("schema added", name))
             continue
         o, n = old_schemas[name], new_schemas[name]
         if "enum" in o or "enum" in n:
-            old_members, new_members = o.get("enum", {}), n.get("enum", {})
-            for member in sorted(set(old_members) | set(new_members)):
-                if member not in new_members:
-                    changes.append(Change("enum member removed", f"{name}.{member}", str(old_members[member])))
-                elif member not in old_members:
-                    changes.append(Change("enum member added", f"{name}.{member}", f"= {new_members[member]}"))
-                elif old_members[member] != new_members[member]:
-                    changes.append(
-                        Change(
-                            "enum member changed", f"{name}.{member}", f"{old_members[member]} -> {new_members[member]}"
-                        )
-                    )
+            changes.extend(_enum_changes(name, o.get("enum", {}), n.get("enum", {})))
             continue
         if o.get("type") != n.get("type"):
-            changes.append(Change("schema retyped", name, f"{o.get('type')} -> {n.get('type')}"))
+            changes.append(_change("schema retyped", name, f"{o.get('type')} -> {n.get('type')}"))
         changes.extend(_dict_changes("field", name, o.get("fields", {}), n.get("fields", {})))
     return changes
 
 
-_ORDER = [
+def diff(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """What changes from surface ``old`` to surface ``new``, each change marked breaking or not."""
+    return _operation_changes(old.get("operations", {}), new.get("operations", {})) + _schema_changes(
+        old.get("schemas", {}), new.get("schemas", {})
+    )
+
+
+ORDER = [
     "operation added",
     "operation removed",
+    "operation renamed",
     "operation changed",
     "schema added",
     "schema removed",
+    "schema renamed",
     "schema retyped",
     "field added",
     "field removed",
     "field retyped",
     "enum member added",
     "enum member removed",
+    "enum member renamed",
     "enum member changed",
 ]
+
+
+def grouped(changes: list[Change]) -> list[tuple[str, list[Change]]]:
+    """The changes by kind, in a fixed order of kinds."""
+    kinds = ORDER + sorted({c.kind for c in changes} - set(ORDER))
+    return [(kind, group) for kind in kinds if (group := [c for c in changes if c.kind == kind])]
+
+
+def summary(changes: list[Change]) -> str:
+    """``4 change(s), 1 breaking: 1 operation added, ...``."""
+    breaking = sum(1 for c in changes if c.breaking)
+    counts = ", ".join(f"{len(group)} {kind}" for kind, group in grouped(changes))
+    return f"{len(changes)} change(s){f', {breaking} breaking' if breaking else ''}: {counts}"
 
 
 def report(changes: list[Change]) -> str:
     if not changes:
         return "No changes: a regeneration would produce the same API."
-    lines: list[str] = []
-    counts: list[str] = []
-    for kind in _ORDER + sorted({c.kind for c in changes} - set(_ORDER)):
-        group = [c for c in changes if c.kind == kind]
-        if not group:
-            continue
-        counts.append(f"{len(group)} {kind}")
+    lines = [summary(changes)]
+    for kind, group in grouped(changes):
         lines.append(f"{kind[0].upper()}{kind[1:]} ({len(group)}):")
         lines.extend(f"  {c.line()}" for c in group)
-    return f"{len(changes)} change(s): {', '.join(counts)}\n" + "\n".join(lines)
+    return "\n".join(lines)

@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-MIRROR_CANDIDATES = [REPO.parent / "shared" / "openapi", Path("/work/shared/openapi")]
+# Beside the checkout, as CI lays them out; PLANTPREDICT_SPEC_MIRROR names another folder.
+MIRROR_CANDIDATES = [REPO.parent / "shared" / "openapi"]
 SPEC_NAME = "plantpredict-swagger-current.json"
 REFERENCE_NAME = "plantpredict-api-docs-12.13.0.yaml"
 

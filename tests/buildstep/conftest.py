@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from openapi import NameLock, Overrides, normalize
-from openapi._normalize import Result
+from openapi import NameLock, Overrides, Result, normalize
 from tests.conftest import REPO
 
 

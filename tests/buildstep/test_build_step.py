@@ -126,14 +126,18 @@ def test_a_bad_document_leaves_the_client_untouched(
 
 
 def test_a_failed_download_leaves_the_client_untouched(
-    scratch_repo: Path, served: tuple[str, Path], reference_path: Path
+    scratch_repo: Path, served: tuple[str, Path], spec_path: Path, reference_path: Path
 ) -> None:
     base, folder = served
     before = digest(scratch_repo / "plantpredict_client")
-    _assert_refused(
-        run_build(scratch_repo, "generate", spec=f"{base}/swagger/docs/current", reference=reference_path),
-        says="HTTP 404",
+    not_found = run_build(scratch_repo, "generate", spec=f"{base}/swagger/docs/current", reference=reference_path)
+    _assert_refused(not_found, says="HTTP 404")
+    assert "if the document has moved, set SPEC_SOURCE to its new address" in not_found.stderr
+    moved = run_build(
+        scratch_repo, "generate", spec=spec_path, reference=f"{base}/api-docs/api-reference/plantpredict-api.yaml"
     )
+    _assert_refused(moved, says="could not download the reference document")
+    assert "set REFERENCE_SOURCE to its new address (the index of https://docs.plantpredict.com names" in moved.stderr
     _assert_refused(
         run_build(scratch_repo, "generate", spec=f"http://127.0.0.1:{_closed_port()}/x", reference=reference_path),
         says="could not download the primary document",
@@ -154,6 +158,33 @@ def test_downloaded_documents_verify_against_the_lock(
     result = run_build(scratch_repo, "spec", spec=f"{base}/current.json", reference=reference_path)
     assert result.returncode == 0, result.stderr
     assert "verified primary: sha256 34fa0949b105" in result.stdout
+
+
+def test_accepting_the_locked_documents_again_leaves_the_lock_untouched(
+    scratch_repo: Path, spec_path: Path, reference_path: Path
+) -> None:
+    before = (scratch_repo / "openapi" / "spec.lock.json").read_bytes()
+    result = run_build(scratch_repo, "spec", "--update", spec=spec_path, reference=reference_path)
+    assert result.returncode == 0, result.stderr
+    assert (scratch_repo / "openapi" / "spec.lock.json").read_bytes() == before
+
+
+def test_the_lock_records_the_canonical_address_and_where_the_bytes_came_from(
+    scratch_repo: Path, served: tuple[str, Path], tmp_path: Path, spec_path: Path, reference_path: Path
+) -> None:
+    base, folder = served
+    live = json.loads(spec_path.read_text(encoding="utf-8"))
+    live["info"]["description"] = "served over HTTP"  # other bytes than the locked ones
+    (folder / "current.json").write_text(json.dumps(live))
+    offline = tmp_path / "reference-copy.yaml"
+    offline.write_bytes(reference_path.read_bytes() + b"\n# another copy\n")
+    result = run_build(scratch_repo, "spec", "--update", spec=f"{base}/current.json", reference=offline)
+    assert result.returncode == 0, result.stderr
+    sources = json.loads((scratch_repo / "openapi" / "spec.lock.json").read_text(encoding="utf-8"))["sources"]
+    assert sources["primary"]["url"] == "https://api.plantpredict.com/swagger/docs/current"
+    assert sources["primary"]["fetched_from"] == f"{base}/current.json"
+    assert sources["reference"]["url"] == "https://docs.plantpredict.com/api-docs/api-reference/plantpredict-api.yaml"
+    assert sources["reference"]["fetched_from"] == "offline copy (reference-copy.yaml)"
 
 
 def _modified_live(spec_path: Path) -> dict[str, Any]:
@@ -190,8 +221,12 @@ def test_api_diff_reports_exactly_what_changed_upstream(tmp_path: Path, spec_pat
         ("field retyped", "Project.elevation"),
         ("enum member added", "ProjectStatusEnum.VALUE_3"),
     ]
-    readable = run_build(REPO, "api-diff", spec=modified, reference=reference_path)
-    assert readable.stdout.splitlines()[0] == ("3 change(s): 1 operation removed, 1 field retyped, 1 enum member added")
+    assert [c["breaking"] for c in changes] == [True, True, False]
+    readable = run_build(REPO, "api-diff", spec=modified, reference=reference_path).stdout.splitlines()
+    assert readable[0] == "3 change(s), 2 breaking: 1 operation removed, 1 field retyped, 1 enum member added"
+    assert "  BREAKING update_project: PUT /Project/{projectId}" in readable
+    assert "  BREAKING Project.elevation: float -> str" in readable
+    assert "  ProjectStatusEnum.VALUE_3: = 3" in readable
 
 
 def test_api_diff_of_the_locked_documents_is_empty(spec_path: Path, reference_path: Path) -> None:

@@ -1,11 +1,14 @@
-"""The normalizer's rules (../shared/openapi/NORMALIZATION.md), checked on the two mirrors."""
+"""The normalizer's rules (docs/normalization.md), checked on the two mirrors."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from openapi._normalize import Result, strip_null
+import pytest
+
+from openapi import NameLock, Result, SourceError, normalize
+from openapi._schema import strip_null
 from tests.conftest import REPO
 
 SCHEMAS = "#/components/schemas/"
@@ -181,8 +184,6 @@ def test_error_responses_are_left_to_the_runtime(normalized: Result) -> None:
 
 
 def test_normalization_is_deterministic(normalized: Result, live_document: Any, reference_document: Any) -> None:
-    from openapi import normalize
-
     again = normalize(live_document, reference_document, normalized.names, _overrides())
     assert json.dumps(again.document) == json.dumps(normalized.document)
 
@@ -195,9 +196,11 @@ def _overrides() -> Any:
     return Overrides.from_json(yaml.safe_load((REPO / "openapi" / "names.yml").read_text(encoding="utf-8")))
 
 
-def test_every_operation_became_a_generated_function() -> None:
-    modules = [p for p in (REPO / "plantpredict_client" / "api").glob("*/*.py") if p.name != "__init__.py"]
-    surface = json.loads((REPO / "openapi" / "api-surface.json").read_text(encoding="utf-8"))
-    assert len(modules) == len(surface["operations"]) == 160  # 0 endpoints skipped
-    for name, operation in surface["operations"].items():
-        assert (REPO / "plantpredict_client" / "api" / operation["module"] / f"{name}.py").is_file()
+def test_the_mirrors_give_160_operations_and_73_recorded_answers(normalized: Result, api_surface: Any) -> None:
+    assert normalized.figures["operations"] == len(api_surface["operations"]) == 160
+    assert normalized.figures["recorded examples"] == 73
+
+
+def test_a_swagger_2_document_is_refused_by_the_one_openapi_3_check(reference_document: Any) -> None:
+    with pytest.raises(SourceError, match=r"the primary document is Swagger 2\.0, not OpenAPI 3"):
+        normalize({"swagger": "2.0", "paths": {"/x": {}}}, reference_document, NameLock(), _overrides())
