@@ -11,7 +11,7 @@
 """
 
 from ._bearer import BearerAuth
-from ._client import ClientStats, PlantPredictAsyncClient, PlantPredictClient, PlantPredictWarning, RateLimitGate
+from ._client import PlantPredictAsyncClient, PlantPredictClient
 from ._connect import DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT, connect, connect_sync, resolve_base_url
 from ._credentials import (
     COGNITO_TOKEN_URL,
@@ -21,10 +21,13 @@ from ._credentials import (
     PasswordCredentials,
     credentials_from_env,
 )
+from ._decisions import ClientStats, PlantPredictWarning, RateLimitGate
 from ._errors import (
     APIConnectionError,
+    APIError,
     APIResponseError,
     APIStatusError,
+    APITimeoutError,
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
@@ -33,11 +36,15 @@ from ._errors import (
     OutcomeUnknownError,
     PermissionDeniedError,
     PlantPredictError,
+    PredictionFailedError,
     PredictionRunError,
+    PredictionTimeoutError,
     RateLimitError,
+    RetryBudgetExceededError,
     ServerError,
     TokenEndpointError,
     TokenStoreError,
+    UnauthorizedError,
 )
 from ._predictions import FINISHED, run_and_wait, status_of, wait_for_prediction
 from ._retry import RetryPolicy
@@ -53,8 +60,10 @@ __all__ = [
     "FINISHED",
     "OKTA_TOKEN_URL",
     "APIConnectionError",
+    "APIError",
     "APIResponseError",
     "APIStatusError",
+    "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
     "BearerAuth",
@@ -72,10 +81,13 @@ __all__ = [
     "PlantPredictClient",
     "PlantPredictError",
     "PlantPredictWarning",
+    "PredictionFailedError",
     "PredictionRunError",
+    "PredictionTimeoutError",
     "RateLimitError",
     "RateLimitGate",
     "RedisTokenStore",
+    "RetryBudgetExceededError",
     "RetryPolicy",
     "ServerError",
     "Token",
@@ -85,6 +97,7 @@ __all__ = [
     "TokenStats",
     "TokenStore",
     "TokenStoreError",
+    "UnauthorizedError",
     "connect",
     "connect_sync",
     "credentials_from_env",

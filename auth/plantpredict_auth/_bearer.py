@@ -8,7 +8,7 @@ from collections.abc import AsyncGenerator, Generator
 import httpx
 
 from . import _time
-from ._errors import AuthenticationError
+from ._errors import UnauthorizedError
 from ._token_manager import TokenManager
 
 log = logging.getLogger("plantpredict_auth.auth")
@@ -28,7 +28,8 @@ class BearerAuth(httpx.Auth):
     PlantPredict answers a missing or expired token with an empty 401, before doing anything, so
     such a request is replayed once, whatever its method, with its buffered body. A 401 with a body
     is not replayed (the API said more than "no token": it is returned, and the client raises it).
-    A second 401 raises ``AuthenticationError`` naming the request. When ``origin`` is given, the
+    A second 401 raises ``UnauthorizedError`` (an ``APIStatusError`` and an ``AuthenticationError``)
+    naming the request. When ``origin`` is given, the
     token is only ever sent to that scheme, host and port.
     """
 
@@ -45,13 +46,18 @@ class BearerAuth(httpx.Auth):
     def _allowed(self, request: httpx.Request) -> bool:
         return self._origin is None or _origin(request.url) == self._origin
 
-    def _refused(self, request: httpx.Request, *, again: bool) -> AuthenticationError:
+    def _refused(self, request: httpx.Request, response: httpx.Response, *, again: bool) -> UnauthorizedError:
         if not again:
             self._refused_until = _time.now() + REFUSAL_MEMORY
-        return AuthenticationError(
+        return UnauthorizedError(
             f"{request.method} {request.url.path} was refused with 401"
             + (" (as the last request, moments ago)" if again else " twice, the second time with a new token")
-            + ": the token server accepts these credentials but this API does not (wrong deployment or base URL?)"
+            + ": the token server accepts these credentials but this API does not (wrong deployment or base URL?)",
+            status_code=401,
+            body=response.content.decode("utf-8", errors="replace"),
+            request_method=request.method,
+            request_path=request.url.path,
+            headers=response.headers,
         )
 
     def _replayable(self, response: httpx.Response) -> bool:
@@ -70,7 +76,7 @@ class BearerAuth(httpx.Auth):
         if not self._replayable(response):
             return
         if _time.now() < self._refused_until:
-            raise self._refused(request, again=True)
+            raise self._refused(request, response, again=True)
         await self.token_manager.token_rejected(token)
         fresh = await self.token_manager.get_token()
         self.token_manager.stats.replayed += 1
@@ -79,7 +85,8 @@ class BearerAuth(httpx.Auth):
         response = yield request
         if response.status_code == 401:
             # The fresh token is kept: the API, not the token, is what refuses.
-            raise self._refused(request, again=False)
+            await response.aread()
+            raise self._refused(request, response, again=False)
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if not self._allowed(request):
@@ -94,7 +101,7 @@ class BearerAuth(httpx.Auth):
         if not self._replayable(response):
             return
         if _time.now() < self._refused_until:
-            raise self._refused(request, again=True)
+            raise self._refused(request, response, again=True)
         self.token_manager.token_rejected_sync(token)
         fresh = self.token_manager.get_token_sync()
         self.token_manager.stats.replayed += 1
@@ -102,4 +109,5 @@ class BearerAuth(httpx.Auth):
         request.headers["Authorization"] = f"Bearer {fresh}"
         response = yield request
         if response.status_code == 401:
-            raise self._refused(request, again=False)
+            response.read()
+            raise self._refused(request, response, again=False)

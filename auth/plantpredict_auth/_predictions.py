@@ -15,7 +15,7 @@ from plantpredict_client.models import ExportOptions, Prediction, ProcessingStat
 from plantpredict_client.types import UNSET, Unset
 
 from . import _time
-from ._errors import APIResponseError, PredictionRunError
+from ._errors import APIResponseError, PredictionFailedError, PredictionTimeoutError
 
 FINISHED = frozenset({ProcessingStatusEnum.SUCCESS, ProcessingStatusEnum.ERROR, ProcessingStatusEnum.CANCELLED})
 
@@ -43,7 +43,7 @@ async def wait_for_prediction(
     """Poll the prediction until its ``processingStatus`` is 3, 4 or 5, and return it.
 
     The interval starts at ``poll_initial`` seconds and grows by ``backoff`` up to ``poll_max``.
-    Raises ``PredictionRunError`` if the run has not ended ``deadline`` seconds after the call.
+    Raises ``PredictionTimeoutError`` if the run has not ended ``deadline`` seconds after the call.
     """
     started = _time.now()
     interval = poll_initial
@@ -64,7 +64,7 @@ async def wait_for_prediction(
             return prediction
         remaining = started + deadline - _time.now()
         if remaining <= 0:
-            raise PredictionRunError(
+            raise PredictionTimeoutError(
                 f"prediction {prediction_id} of project {project_id} is still {_status_name(status)} "
                 f"after {deadline:.0f}s",
                 project_id=project_id,
@@ -88,7 +88,8 @@ async def run_and_wait(
     on_poll: Callable[[Prediction], None] | None = None,
 ) -> Prediction:
     """Start a run and wait for it; with ``raise_on_failure``, Error or Cancelled raise
-    ``PredictionRunError`` (carrying the status) instead of returning."""
+    ``PredictionFailedError`` (carrying the status) instead of returning. A run still going at the
+    deadline raises ``PredictionTimeoutError``; both are ``PredictionRunError``."""
     await run_prediction.asyncio_detailed(
         project_id=project_id, prediction_id=prediction_id, client=client, body=export_options or UNSET
     )
@@ -103,7 +104,7 @@ async def run_and_wait(
     )
     status = status_of(prediction)
     if raise_on_failure and status is not ProcessingStatusEnum.SUCCESS:
-        raise PredictionRunError(
+        raise PredictionFailedError(
             f"prediction {prediction_id} of project {project_id} ended {_status_name(status)}",
             project_id=project_id,
             prediction_id=prediction_id,

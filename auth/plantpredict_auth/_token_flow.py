@@ -4,7 +4,9 @@ authlib does the OAuth wire work: the form body of each grant (``prepare_token_r
 authentication (``ClientAuth``: ``client_secret_post`` for Okta, ``client_secret_basic`` for
 Cognito) and the parsing of token and error answers (``OAuth2Client.parse_response_token``). This
 module decides what to do with each answer: which grant, when to wait, when to stop. The same flow
-is driven by an async and a sync driver, the way ``httpx.Auth`` flows are.
+is driven by an async and a sync driver, the way ``httpx.Auth`` flows are. Its waits and its
+"never sent" test are the API's (``_retry.py``), with the token endpoint's own bounds
+(``TokenSettings``): one retry engine for both.
 
 authlib's own httpx integration is not used: recent releases prefer the ``httpx2`` package and warn
 when they fall back to ``httpx``, while the generated client is built on ``httpx``. Using authlib's
@@ -30,6 +32,7 @@ from authlib.oauth2.rfc6749.parameters import prepare_token_request
 from . import _time
 from ._credentials import Credentials, PasswordCredentials
 from ._errors import AuthenticationError, TokenEndpointError
+from ._retry import backoff, jittered, never_sent, parse_rate_limit_reset
 from ._translate import scrubbed
 
 log = logging.getLogger("plantpredict_auth.tokens")
@@ -107,6 +110,8 @@ class TokenSettings:
     rate_limit_budget: float = 180.0
     #: Random extra wait after a rate-limit reset, so many clients do not return in the same instant.
     rate_limit_jitter: float = 0.5
+    #: Fraction of each wait added at random (as ``RetryPolicy.jitter``).
+    jitter: float = 0.25
     timeout: float = 30.0
 
 
@@ -147,26 +152,15 @@ def _parse(credentials: Credentials, response: httpx.Response) -> dict[str, Any]
 
 def _rate_limit_wait(response: httpx.Response, attempt: int, settings: TokenSettings, rng: random.Random) -> float:
     """How long a 429 from the token server asks us to wait: Okta's ``X-Rate-Limit-Reset`` (epoch
-    seconds) or ``Retry-After``, else exponential backoff; always plus a little jitter."""
-    jitter = rng.uniform(0.0, settings.rate_limit_jitter)
-    reset = response.headers.get("x-rate-limit-reset")
-    if reset:
-        try:
-            return min(settings.rate_limit_wait_max, max(0.0, float(reset) - _time.now())) + jitter
-        except ValueError:
-            pass
-    retry_after = response.headers.get("retry-after")
-    if retry_after:
-        try:
-            return min(settings.rate_limit_wait_max, max(0.0, float(retry_after))) + jitter
-        except ValueError:
-            pass
-    return min(settings.rate_limit_wait_max, settings.backoff_initial * 2.0 ** (attempt - 1)) + jitter
+    seconds) or a ``Retry-After``, else exponential backoff; capped, and jittered by at least
+    ``rate_limit_jitter`` seconds, since a reset is one instant for every client that hit it."""
+    reset = parse_rate_limit_reset(response.headers, _time.now())
+    base = reset if reset is not None else backoff(settings.backoff_initial, settings.backoff_max, attempt)
+    return jittered(min(settings.rate_limit_wait_max, base), settings.jitter, rng, floor=settings.rate_limit_jitter)
 
 
 def _transient_wait(attempt: int, settings: TokenSettings, rng: random.Random) -> float:
-    base = min(settings.backoff_max, settings.backoff_initial * 2.0 ** (attempt - 1))
-    return base / 2 + rng.uniform(0.0, base / 2)
+    return jittered(backoff(settings.backoff_initial, settings.backoff_max, attempt), settings.jitter, rng)
 
 
 FlowStep = httpx.Request | Wait
@@ -230,8 +224,7 @@ class TokenFlow:
                 response = yield request
             except httpx.RequestError as exc:
                 self._count(grant, "transport_error")
-                never_left = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-                if refreshing and not never_left:
+                if refreshing and not never_sent(exc):
                     raise _RefreshAnswerLost(type(exc).__name__) from None
                 transient += 1
                 if transient > self.settings.transient_retries:

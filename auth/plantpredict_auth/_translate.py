@@ -23,9 +23,11 @@ from ._errors import (
     PermissionDeniedError,
     RateLimitError,
     ServerError,
+    UnauthorizedError,
 )
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {
+    401: UnauthorizedError,
     403: PermissionDeniedError,
     404: NotFoundError,
     409: ConflictError,

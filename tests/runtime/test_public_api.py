@@ -1,4 +1,4 @@
-"""The runtime's public names are a contract (../shared/DESIGN.md): adding is fine, removing is not."""
+"""The runtime's public names are a contract (docs/runtime.md, "Public names"): adding is fine, removing is not."""
 
 from __future__ import annotations
 
@@ -32,8 +32,10 @@ EXPORTED = {
     "FINISHED",
     "OKTA_TOKEN_URL",
     "APIConnectionError",
+    "APIError",
     "APIResponseError",
     "APIStatusError",
+    "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
     "BearerAuth",
@@ -51,10 +53,13 @@ EXPORTED = {
     "PlantPredictClient",
     "PlantPredictError",
     "PlantPredictWarning",
+    "PredictionFailedError",
     "PredictionRunError",
+    "PredictionTimeoutError",
     "RateLimitError",
     "RateLimitGate",
     "RedisTokenStore",
+    "RetryBudgetExceededError",
     "RetryPolicy",
     "ServerError",
     "Token",
@@ -64,6 +69,7 @@ EXPORTED = {
     "TokenStats",
     "TokenStore",
     "TokenStoreError",
+    "UnauthorizedError",
     "connect",
     "connect_sync",
     "credentials_from_env",
@@ -97,3 +103,27 @@ def test_the_exception_tree_has_one_root() -> None:
     assert issubclass(plantpredict_auth.OutcomeUnknownError, plantpredict_auth.APIConnectionError)
     for status_error in ("BadRequestError", "NotFoundError", "RateLimitError", "ServerError"):
         assert issubclass(getattr(plantpredict_auth, status_error), plantpredict_auth.APIStatusError)
+
+
+def test_every_failed_api_request_carries_its_method_and_path() -> None:
+    pp = plantpredict_auth
+    for name in ("APIStatusError", "APIResponseError", "APIConnectionError", "RetryBudgetExceededError"):
+        assert issubclass(getattr(pp, name), pp.APIError)
+    error = pp.NotFoundError(
+        "GET /Project/9 -> 404", status_code=404, body="", request_method="GET", request_path="/Project/9"
+    )
+    assert (error.request_method, error.request_path) == ("GET", "/Project/9")
+
+
+def test_an_api_401_is_a_status_error_and_an_authentication_error() -> None:
+    pp = plantpredict_auth
+    assert issubclass(pp.UnauthorizedError, pp.APIStatusError)
+    assert issubclass(pp.UnauthorizedError, pp.AuthenticationError)
+
+
+def test_timeouts_and_run_outcomes_have_their_own_types() -> None:
+    pp = plantpredict_auth
+    assert issubclass(pp.APITimeoutError, pp.APIConnectionError)
+    assert issubclass(pp.PredictionFailedError, pp.PredictionRunError)
+    assert issubclass(pp.PredictionTimeoutError, pp.PredictionRunError)
+    assert not issubclass(pp.PredictionTimeoutError, pp.PredictionFailedError)

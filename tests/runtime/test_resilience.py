@@ -12,7 +12,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from plantpredict_auth import OutcomeUnknownError, RetryPolicy, ServerError, _time, connect, set_testing
+from plantpredict_auth import (
+    OutcomeUnknownError,
+    RateLimitError,
+    RetryBudgetExceededError,
+    RetryPolicy,
+    ServerError,
+    _time,
+    connect,
+    set_testing,
+)
 from plantpredict_client import Client
 from plantpredict_client.api.projects import create_project, get_project
 from plantpredict_client.models import CreateEntityInfo, Project
@@ -64,6 +73,46 @@ async def test_a_batch_of_gets_survives_429s_and_server_errors() -> None:
     assert api.get("200", 0) == 500
     assert attempts == sum(api.values())  # every attempt reached the simulator, none was lost
     print(f"\n500 GETs with 20% 429 + 10% 5xx: {attempts} attempts, {stats.cooldowns} cool-downs")
+
+
+async def test_429s_do_not_spend_the_attempts_meant_for_server_errors() -> None:
+    """The default policy against 20% 429 and 3% 500: a GET is lost only if it meets three 500s
+    (its failure budget) or six 429s (its rate-limit budget), never by mixing the two."""
+    async with (
+        simulated(clock=_time.now, seed=5) as sim,
+        connect(password_credentials(), base_url=BASE_URL, transport=sim.transport, max_concurrency=20) as client,
+    ):
+        project_id = await new_project(client, "Budget site")
+        await sim.post("counters/reset")
+        await sim.put("faults", {"routes": {"*": {"rate_429": 0.2, "rate_5xx": 0.03}}})
+        results = await asyncio.gather(
+            *(get_project.asyncio(project_id=project_id, client=client) for _ in range(500)), return_exceptions=True
+        )
+        api = (await sim.counters())["api_requests"]
+    assert [repr(r) for r in results if not isinstance(r, Project)] == []
+    assert api.get("200", 0) == 500
+    assert api.get("429", 0) > 0
+    assert api.get("500", 0) > 0
+    print(f"\n500 GETs, default policy, 20% 429 + 3% 500: 500 of 500; answers {dict(sorted(api.items()))}")
+
+
+async def test_a_request_past_its_total_time_budget_raises_the_budget_error() -> None:
+    policy = RetryPolicy(total_timeout=100.0)  # the first 429 cool-down (30 s, doubling) fits; later ones do not
+    async with (
+        simulated(clock=_time.now, seed=1) as sim,
+        connect(password_credentials(), base_url=BASE_URL, transport=sim.transport, retry=policy) as client,
+    ):
+        project_id = await new_project(client, "Budget site")
+        await sim.put("faults", {"routes": {"*": {"rate_429": 1.0}}})
+        started = _time.now()
+        with pytest.raises(RetryBudgetExceededError, match=r"total_timeout=100s") as caught:
+            await get_project.asyncio(project_id=project_id, client=client)
+        waited = _time.now() - started
+    assert caught.value.budget == 100.0
+    assert caught.value.attempts >= 2
+    assert isinstance(caught.value.__cause__, RateLimitError)  # what the last attempt got
+    assert waited <= 100.0  # virtual seconds: it gave up instead of waiting past the budget
+    assert (caught.value.request_method, caught.value.request_path) == ("GET", f"/Project/{project_id}")
 
 
 async def test_creates_under_drops_and_server_errors_are_never_duplicated() -> None:

@@ -75,13 +75,11 @@ async def test_an_entry_outlives_its_access_token_to_keep_the_refresh_token(
 
 async def test_a_crashed_lock_holder_cannot_wedge_the_others(redis_store: RedisTokenStore, redis_url: str) -> None:
     key = CREDENTIALS.store_key
-    # A holder that took the lock and died: its lock simply times out (lock_timeout=2s here).
-    crashed = redis.Redis.from_url(redis_url).lock(f"{key}:lock", timeout=2.0)
+    # A holder that took the lock and died: its lock simply times out, and the next one gets it.
+    crashed = redis.Redis.from_url(redis_url).lock(f"{key}:lock", timeout=0.5)
     assert crashed.acquire(blocking=False)
-    started = time.monotonic()
     async with redis_store.lock(key):
-        waited = time.monotonic() - started
-    assert 0.5 < waited < 4.0
+        assert not crashed.owned()  # Redis let the key go (SET NX cannot take a live one): ours now
 
 
 @pytest.mark.parametrize("kind", ["memory", "redis"])

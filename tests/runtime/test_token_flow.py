@@ -138,6 +138,21 @@ def test_a_rate_limited_token_endpoint_is_waited_out_until_its_reset() -> None:
     assert 2.0 <= waits[0].seconds <= 3.5
 
 
+@pytest.mark.parametrize("header", ["retry-after", "retry-after-ms"])
+def test_the_token_endpoint_honours_the_same_retry_after_forms_as_the_api(header: str) -> None:
+    """One retry engine: an HTTP-date Retry-After and retry-after-ms mean to the token flow what they
+    mean to the API's retries (``_retry.parse_retry_after``)."""
+    import email.utils
+
+    from plantpredict_auth import _time
+
+    value = email.utils.formatdate(_time.now() + 20, usegmt=True) if header == "retry-after" else "20000"
+    answers = iter([httpx.Response(429, headers={header: value}), httpx.Response(200, json=OK)])
+    _, steps = run(flow(OKTA), lambda r: next(answers))
+    (wait,) = [s for s in steps if isinstance(s, Wait)]
+    assert 18.0 <= wait.seconds <= 20.0 * 1.25 + 1.0  # the date is whole seconds; jitter on top
+
+
 def test_server_errors_are_retried_a_few_times_then_reported() -> None:
     calls: list[httpx.Request] = []
 

@@ -11,8 +11,6 @@ import asyncio
 import contextlib
 import gc
 import itertools
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from urllib.parse import parse_qs
 
@@ -20,6 +18,8 @@ import httpx
 import pytest
 
 from plantpredict_auth import (
+    APIConnectionError,
+    APIResponseError,
     AuthenticationError,
     MemoryTokenStore,
     PasswordCredentials,
@@ -28,6 +28,7 @@ from plantpredict_auth import (
     RedisTokenStore,
     Token,
     TokenManager,
+    TokenStoreError,
     _time,
     connect,
     set_testing,
@@ -64,7 +65,10 @@ class FakeOkta:
         self.password_attempts = 0
         self.refresh_answer: httpx.Response | None = None
         self.delay = 0.0  # real seconds before answering a refresh (async transport only)
-        self.delay_after = 0.0  # real seconds between rotating and answering (the answer in flight)
+        # Set once a refresh has rotated at the server; while ``hold`` is set, its answer waits
+        # for ``hold`` (the answer in flight).
+        self.rotated_one = asyncio.Event()
+        self.hold: asyncio.Event | None = None
         self._n = itertools.count(1)
 
     def _grant(self) -> httpx.Response:
@@ -108,8 +112,10 @@ class FakeOkta:
                 if okta.delay and b"refresh_token" in request.content:
                     await asyncio.sleep(okta.delay)  # real time: Redis lock timeouts are real
                 response = okta.handle(request)
-                if okta.delay_after and b"refresh_token" in request.content:
-                    await asyncio.sleep(okta.delay_after)
+                if b"refresh_token" in request.content and okta.rotated:
+                    okta.rotated_one.set()
+                    if okta.hold is not None:
+                        await okta.hold.wait()
                 return response
 
         return T()
@@ -127,7 +133,7 @@ def stored_token(rt: str, *, age: float, lifetime: float = 100.0) -> Token:
 async def test_a_refresh_answered_by_a_gateway_504_is_not_presented_again() -> None:
     """A 504 to a refresh may come after the server rotated the token: log in instead of re-presenting it.
 
-    Found by review: _token_flow.py:283: a 5xx on the refresh grant is retried with the SAME refresh token.
+    What went wrong before: a 5xx on the refresh grant is retried with the SAME refresh token.
 
     A 502/504 from a gateway (or a 500 after the server committed) may come after Okta rotated
     the token; re-presenting it is a reuse, and Okta then revokes the whole family. The flow
@@ -147,7 +153,7 @@ async def test_a_refresh_answered_by_a_gateway_504_is_not_presented_again() -> N
 async def test_a_shared_store_does_not_forget_the_latest_refresh_token() -> None:
     """The store keeps the latest refresh token past its access token's expiry, for every holder.
 
-    Found by review: _stores.py:418/484 + _token_manager.py:224: the store drops an entry (and its refresh token)
+    What went wrong before: the store drops an entry (and its refresh token)
     when the ACCESS token expires; a holder then falls back to its own, already-rotated refresh
     token. Two managers sharing one store (= two processes sharing Redis) after an idle hour.
     """
@@ -172,7 +178,7 @@ async def test_a_shared_store_does_not_forget_the_latest_refresh_token() -> None
 async def test_redis_lock_is_not_lost_during_a_slow_refresh(redis_url: str) -> None:
     """A holder extends the Redis lock while it works, so a slow refresh is not taken over midway.
 
-    Found by review: _stores.py:504: the Redis lock times out (lock_timeout) and is never extended, while one
+    What went wrong before: the Redis lock times out (lock_timeout) and is never extended, while one
     token acquisition may take minutes (rate-limit waits up to 180 s, 4 x 30 s timeouts). A second
     process then takes the lock, finds the old refresh token and presents it too.
     """
@@ -203,7 +209,7 @@ async def test_redis_lock_is_not_lost_during_a_slow_refresh(redis_url: str) -> N
 async def test_rejected_credentials_are_not_retried_every_five_seconds_by_refresh_ahead() -> None:
     """A background refresh refused for bad credentials is not retried (Okta would lock the account).
 
-    Found by review: _token_manager.py:194-198: when a refresh-ahead flight fails with AuthenticationError
+    What went wrong before: when a refresh-ahead flight fails with AuthenticationError
     (refresh refused, then password invalid_grant), _after_ahead CLEARS the remembered failure
     and retries 5 s later. Between 75% and 98% of an hour-long token that is ~170 password
     attempts with a wrong password: Okta locks the account long before.
@@ -231,7 +237,7 @@ async def test_rejected_credentials_are_not_retried_every_five_seconds_by_refres
 async def test_a_remembered_failure_does_not_grow_its_traceback_on_every_raise() -> None:
     """Each caller gets its own copy of a remembered failure, not one object whose traceback grows.
 
-    Found by review: _token_manager.py:167-169: the remembered exception object is re-raised as is to every
+    What went wrong before: the remembered exception object is re-raised as is to every
     caller for up to 60 s; each ``raise`` appends the caller's frames to the SAME __traceback__,
     so memory grows with the number of callers (and every caller's frames are kept alive).
     """
@@ -263,24 +269,20 @@ def _project_fake(response: httpx.Response) -> FakePlantPredict:
 async def test_a_redis_outage_is_a_typed_error_not_a_raw_redis_exception() -> None:
     """Redis being down is a TokenStoreError, not a raw redis exception.
 
-    Found by review: _token_manager.py:216 / _stores.py:490-505: store errors cross the boundary untranslated.
+    What went wrong before: store errors cross the boundary untranslated.
     """
     fake = _project_fake(httpx.Response(200, json={"id": 12, "name": "x"}))
     store = RedisTokenStore("redis://127.0.0.1:9/0")  # nothing listens there
     async with connect(CREDENTIALS, base_url=BASE_URL, transport=fake.transport, token_store=store) as client:
-        try:
+        with pytest.raises(TokenStoreError):
             await get_project.asyncio(project_id=12, client=client)
-        except PlantPredictError:
-            pass
-        except Exception as exc:
-            pytest.fail(f"raw {type(exc).__module__}.{type(exc).__name__} reached the caller")
     await store.aclose()
 
 
 async def test_a_corrupt_gzip_body_is_a_typed_error_not_httpx_decoding_error() -> None:
     """An undecodable body is an APIResponseError, not httpx.DecodingError.
 
-    Found by review: _client.py:276: only httpx.TransportError is caught; httpx.DecodingError (a RequestError,
+    What went wrong before: only httpx.TransportError is caught; httpx.DecodingError (a RequestError,
     not a TransportError) raised while reading the body escapes raw.
     """
     fake = FakePlantPredict(
@@ -291,49 +293,38 @@ async def test_a_corrupt_gzip_body_is_a_typed_error_not_httpx_decoding_error() -
         )
     )
     async with connect(CREDENTIALS, base_url=BASE_URL, transport=fake.transport) as client:
-        try:
+        with pytest.raises(APIResponseError, match="could not be decoded"):
             await get_project.asyncio(project_id=12, client=client)
-        except PlantPredictError:
-            pass
-        except Exception as exc:
-            pytest.fail(f"raw {type(exc).__module__}.{type(exc).__name__} reached the caller")
 
 
 async def test_a_200_whose_json_is_not_an_object_is_a_typed_error() -> None:
     """Valid JSON of the wrong shape is an APIResponseError, not the generated parser's TypeError.
 
-    Found by review: _client.py:188-199: the JSON guard covers only undecodable bodies; valid JSON of the wrong
+    What went wrong before: the JSON guard covers only undecodable bodies; valid JSON of the wrong
     shape (null, a list, a string) makes the generated parser raise TypeError/ValueError.
     """
     fake = _project_fake(httpx.Response(200, content=b"null", headers={"content-type": "application/json"}))
     async with connect(CREDENTIALS, base_url=BASE_URL, transport=fake.transport) as client:
-        try:
+        with pytest.raises(APIResponseError, match="does not match the declared type"):
             await get_project.asyncio(project_id=12, client=client)
-        except PlantPredictError:
-            pass
-        except Exception as exc:
-            pytest.fail(f"raw {type(exc).__name__} reached the caller: {exc}")
 
 
 async def test_a_redirect_is_not_silently_turned_into_none() -> None:
     """An undocumented redirect (a sign-in page) raises instead of reading as "no project".
 
-    Found by review: _retry.py:74 / _client.py:202: a 3xx is 'OK' and passes _check; with follow_redirects=False
+    What went wrong before: a 3xx is 'OK' and passes _check; with follow_redirects=False
     the generated function returns None (an SSO/login redirect looks like 'no project').
     """
     fake = _project_fake(httpx.Response(302, headers={"location": "https://login.example/"}))
     async with connect(CREDENTIALS, base_url=BASE_URL, transport=fake.transport) as client:
-        try:
-            result = await get_project.asyncio(project_id=12, client=client)
-        except PlantPredictError:
-            return
-    assert result is not None, "a 302 reached the caller as None, without an error"
+        with pytest.raises(APIResponseError, match=r"redirects to https://login\.example"):
+            await get_project.asyncio(project_id=12, client=client)
 
 
 async def test_a_body_read_failure_on_a_streamed_retryable_answer_is_typed() -> None:
     """A broken error body on a streamed request is a typed error.
 
-    Found by review: _client.py:300/330: with stream=True the body of a 5xx/429 answer is read outside the
+    What went wrong before: with stream=True the body of a 5xx/429 answer is read outside the
     TransportError handler, so a connection reset while reading it escapes as raw httpx.ReadError
     (and the idempotent GET is not retried).
     """
@@ -349,13 +340,9 @@ async def test_a_body_read_failure_on_a_streamed_retryable_answer_is_typed() -> 
     fake = FakePlantPredict(lambda request: httpx.Response(503, stream=Broken()))
     async with connect(CREDENTIALS, base_url=BASE_URL, transport=fake.transport) as client:
         http = client.get_async_httpx_client()
-        try:
+        with pytest.raises(APIConnectionError, match="ReadError"):
             async with http.stream("GET", "/Project/12"):
-                pass
-        except PlantPredictError:
-            pass
-        except Exception as exc:
-            pytest.fail(f"raw {type(exc).__module__}.{type(exc).__name__} reached the caller")
+                pytest.fail("a broken 503 was handed over as a stream")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,26 +352,12 @@ async def test_a_body_read_failure_on_a_streamed_retryable_answer_is_typed() -> 
 def test_the_sync_client_rejects_a_zero_concurrency_limit_instead_of_hanging() -> None:
     """max_concurrency=0 is refused at once by the sync client too.
 
-    Found by review: _client.py:340-354: PlantPredictAsyncClient validates max_concurrency >= 1, the sync twin
+    What went wrong before: PlantPredictAsyncClient validates max_concurrency >= 1, the sync twin
     does not, and threading.BoundedSemaphore(0) blocks every request forever.
     """
     fake = _project_fake(httpx.Response(200, json={"id": 12}))
-    try:
-        http = PlantPredictClient(base_url=BASE_URL, transport=fake.transport, max_concurrency=0)
-    except ValueError:
-        return
-    done = threading.Event()
-
-    def call() -> None:
-        try:
-            http.get("/Project/12")
-        finally:
-            done.set()
-
-    threading.Thread(target=call, daemon=True).start()
-    started = time.monotonic()
-    finished = done.wait(0.5)
-    assert finished, f"request still blocked after {time.monotonic() - started:.1f}s (max_concurrency=0)"
+    with pytest.raises(ValueError, match="max_concurrency must be at least 1"):
+        PlantPredictClient(base_url=BASE_URL, transport=fake.transport, max_concurrency=0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,7 +367,7 @@ def test_the_sync_client_rejects_a_zero_concurrency_limit_instead_of_hanging() -
 async def test_closing_a_manager_mid_refresh_does_not_strand_a_rotated_refresh_token() -> None:
     """Closing while a refresh is at the server waits for it, so its rotated token is kept.
 
-    Found by review: _token_manager.py:265-267: aclose() (connect()'s exit) cancels a refresh-ahead flight whose
+    What went wrong before: aclose() (connect()'s exit) cancels a refresh-ahead flight whose
     request is already at the token server. The server rotated RT-0 -> RT-1, the answer is thrown
     away, the store still holds RT-0, and the next holder sharing the store presents RT-0 again.
     """
@@ -402,12 +375,17 @@ async def test_closing_a_manager_mid_refresh_does_not_strand_a_rotated_refresh_t
     okta.active.add("RT-0")
     store = MemoryTokenStore()
     await store.save(OKTA.store_key, stored_token("RT-0", age=80))  # due: refresh ahead
-    okta.delay_after = 0.2
+    okta.hold = asyncio.Event()
     leaving = TokenManager(OKTA, store=store, transport=okta.transport)
     leaving._current = await store.load(OKTA.store_key)  # it has been using that token
     await leaving.get_token()  # served at once; the background refresh starts
-    await asyncio.sleep(0.05)  # the refresh request has reached the server
-    await leaving.aclose()  # the service shuts down / the `async with connect()` block ends
+    await okta.rotated_one.wait()  # the server rotated RT-0; its answer is on the way
+    # The service shuts down (the `async with connect()` block ends) while the answer is in flight.
+    closing = asyncio.create_task(leaving.aclose())
+    await asyncio.sleep(0)  # aclose() is now waiting for the flight
+    assert not closing.done()
+    okta.hold.set()
+    await closing
     assert okta.rotated == {"RT-0"}
     _time._advance_to(_time.now() + 15)  # past the leeway
     other = TokenManager(OKTA, store=store, transport=okta.transport)
@@ -420,7 +398,7 @@ async def test_closing_a_manager_mid_refresh_does_not_strand_a_rotated_refresh_t
 def test_a_manager_with_redis_works_on_a_second_event_loop(redis_url: str) -> None:
     """A Redis-backed manager keeps working when asyncio.run is called a second time.
 
-    Found by review: _token_manager.py:202-204 starts loop-bound resources over on a new loop (asyncio.run called
+    What went wrong before: the manager starts loop-bound resources over on a new loop (asyncio.run called
     again), but RedisTokenStore's redis.asyncio client stays bound to the first, closed loop.
     """
     okta = FakeOkta()
@@ -432,11 +410,11 @@ def test_a_manager_with_redis_works_on_a_second_event_loop(redis_url: str) -> No
     _time._advance_to(_time.now() + 3700)  # the token expired between the two runs
     problem = None
     try:
-        asyncio.run(manager.get_token())
-    except PlantPredictError:
-        pass
+        token = asyncio.run(manager.get_token())
     except Exception as exc:
-        problem = f"second event loop: raw {type(exc).__name__}: {exc}"
+        problem = f"second event loop: {type(exc).__name__}: {exc}"
+    else:
+        assert token.startswith("AT-")
     # The first loop's Redis socket can no longer be closed properly: drop every reference and
     # collect it here, so its ResourceWarning is not reported against a later test.
     store._sync_client.close()
@@ -448,7 +426,7 @@ def test_a_manager_with_redis_works_on_a_second_event_loop(redis_url: str) -> No
 async def test_an_api_that_always_answers_401_does_not_cost_two_token_requests_per_call() -> None:
     """An API that refuses every token does not cost token requests on every call.
 
-    Found by review: _bearer.py:63-65: after the replay is refused too, the FRESH token is also rejected, so every
+    What went wrong before: after the replay is refused too, the FRESH token is also rejected, so every
     following request starts with a token request and ends with another one (wrong base URL /
     deployment). Nothing remembers the failure: N sequential calls make ~2N token requests.
     """

@@ -20,6 +20,7 @@ import trustme
 
 from plantpredict_auth import (
     APIConnectionError,
+    APITimeoutError,
     ClientCredentials,
     OutcomeUnknownError,
     RetryPolicy,
@@ -97,6 +98,7 @@ async def test_a_connect_timeout_means_never_sent_so_a_post_is_retried(full_back
             await create_project.asyncio(client=client, body=site())
         assert http_of(client).stats.attempts == 2  # the POST was retried: it never left
     assert not isinstance(caught.value, OutcomeUnknownError)
+    assert isinstance(caught.value, APITimeoutError)
     assert isinstance(caught.value.__cause__, httpx.ConnectTimeout)
 
 
@@ -123,6 +125,7 @@ async def test_a_read_timeout_after_a_post_is_an_unknown_outcome_and_not_retried
     ):
         with pytest.raises(OutcomeUnknownError) as caught:
             await create_project.asyncio(client=client, body=site())
+    assert isinstance(caught.value, APITimeoutError)  # an unknown outcome, because of a timeout
     assert isinstance(caught.value.__cause__, httpx.ReadTimeout)
     assert [r.method for r in server.api_requests()] == ["POST"]
 
@@ -132,7 +135,7 @@ async def test_a_read_timeout_on_a_get_is_retried() -> None:
         serving(never_answer) as server,
         connect(server.credentials(), base_url=server.base_url, timeout=SHORT, retry=RetryPolicy(max_attempts=3)) as c,
     ):
-        with pytest.raises(APIConnectionError) as caught:
+        with pytest.raises(APITimeoutError) as caught:
             await get_project.asyncio(project_id=1, client=c)
     assert isinstance(caught.value.__cause__, httpx.ReadTimeout)
     assert len(server.api_requests()) == 3

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 import pytest
 
 from plantpredict_auth import (
-    PredictionRunError,
+    PredictionFailedError,
+    PredictionTimeoutError,
     _time,
     connect,
     run_and_wait,
@@ -139,7 +140,7 @@ async def test_a_failed_run_returns_its_error_status_instead_of_hanging() -> Non
             project_id, prediction_id = await ready_prediction(client)
             await run_prediction.asyncio_detailed(project_id=project_id, prediction_id=prediction_id, client=client)
             finished = await wait_for_prediction(client, project_id, prediction_id, deadline=60)
-            with pytest.raises(PredictionRunError, match="ended error") as caught:
+            with pytest.raises(PredictionFailedError, match="ended error") as caught:
                 await run_and_wait(client, project_id, prediction_id, deadline=60)
     assert status_of(finished) is ProcessingStatusEnum.ERROR
     assert caught.value.processing_status == ProcessingStatusEnum.ERROR
@@ -167,7 +168,7 @@ async def test_a_run_past_its_deadline_raises_instead_of_waiting_forever() -> No
         project_id, prediction_id = await ready_prediction(client)
         await run_prediction.asyncio_detailed(project_id=project_id, prediction_id=prediction_id, client=client)
         started = _time.now()
-        with pytest.raises(PredictionRunError, match=r"still (queued|running) after 120s") as caught:
+        with pytest.raises(PredictionTimeoutError, match=r"still (queued|running) after 120s") as caught:
             await wait_for_prediction(client, project_id, prediction_id, deadline=120, poll_max=30)
         waited = _time.now() - started
     assert 120 <= waited <= 121
