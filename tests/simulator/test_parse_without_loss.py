@@ -273,7 +273,7 @@ def test_route_discovery_finds_known_operations(operation: str, sim: InProcess) 
     assert operation in implemented_operations(sim.app)
 
 
-def test_route_discovery_skips_operations_the_simulator_does_not_serve(sim: InProcess) -> None:
-    served = implemented_operations(sim.app)
-    assert "import_pvsyst_project" not in served
-    assert "get_shade_results" not in served
+def test_route_discovery_misses_a_path_no_route_serves(sim: InProcess) -> None:
+    assert implemented_operations(sim.app) == set(SURFACE)  # every operation of the generated client
+    scope = {"type": "http", "path": "/Project/1/Nowhere", "method": "GET"}
+    assert not any(route.matches(scope)[0] is Match.FULL for route in sim.app.routes)
