@@ -34,19 +34,25 @@ _HAS_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
 
 
 def resolve(schema: Any) -> dict[str, Any]:
-    """Follow `$ref` (and a single-member `allOf`, Swashbuckle's way of decorating a reference)."""
-    seen = 0
-    while isinstance(schema, dict):
+    """Follow `$ref`, and merge `allOf` members into one object schema (what the composed class serializes)."""
+    for _ in range(32):
+        if not isinstance(schema, dict):
+            return {}
         if "$ref" in schema:
             schema = _documents.schema(schema["$ref"])
-        elif isinstance(schema.get("allOf"), list) and len(schema["allOf"]) == 1 and "properties" not in schema:
-            schema = {**schema["allOf"][0], **{k: v for k, v in schema.items() if k != "allOf"}}
+        elif isinstance(schema.get("allOf"), list):
+            merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+            for member in schema["allOf"]:
+                part = resolve(member)
+                merged["properties"] = {**part.get("properties", {}), **merged.get("properties", {})}
+                merged["required"] = sorted({*part.get("required", ()), *merged.get("required", ())})
+                merged.setdefault("type", part.get("type", "object"))
+                if part.get("additionalProperties") is False:
+                    merged["additionalProperties"] = False
+            return merged
         else:
             return schema
-        seen += 1
-        if seen > 32:
-            break
-    return schema if isinstance(schema, dict) else {}
+    return {}
 
 
 def nullable(schema: Any) -> bool:
@@ -179,5 +185,7 @@ def _lowest(schema: Mapping[str, Any]) -> int | float:
 def _string(schema: Mapping[str, Any]) -> str:
     if schema.get("format") == "date-time":
         return DOTNET_DEFAULT_DATETIME + UTC
+    if schema.get("format") == "uuid":
+        return "00000000-0000-0000-0000-000000000000"  # .NET's Guid.Empty
     length = schema.get("minLength")
     return "-" * int(length) if isinstance(length, int) and length > 0 else ""
