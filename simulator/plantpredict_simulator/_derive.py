@@ -143,17 +143,28 @@ def _examples(response: dict[str, Any], media: str) -> list[Any]:
     return found
 
 
-def _recorded_json(response: dict[str, Any]) -> tuple[bool, Any]:
-    """The first recorded JSON answer. Text examples count only when they are plain JSON: several are
-    pasted with `// comments`, which no server sends."""
+_JSON_KINDS = {"array": list, "object": dict, "boolean": bool, "string": str, "integer": int, "number": (int, float)}
+
+
+def _recorded_json(response: dict[str, Any], kind: Any) -> tuple[bool, Any]:
+    """The first recorded JSON answer of the live schema's type (`kind`; any type when None). Text
+    examples count only when they are plain JSON: several are pasted with `// comments`, which no server
+    sends. Where recordings disagree (DELETE of a note: a list once, `true` once), the one the live
+    document describes wins."""
+    found: list[Any] = []
     for media in (*_JSON_TYPES, "text/plain"):
         for value in _examples(response, media):
             if media != "text/plain":
-                return True, value
+                found.append(value)
+                continue
             try:
-                return True, json.loads(value)
+                found.append(json.loads(value))
             except (TypeError, ValueError):
                 continue
+    wanted = _JSON_KINDS.get(kind) if isinstance(kind, str) else None
+    matching = [value for value in found if wanted is None or isinstance(value, wanted)]
+    if matching or found:
+        return True, (matching or found)[0]
     return False, None
 
 
@@ -184,7 +195,8 @@ def _answer(live_op: dict[str, Any] | None, reference_op: dict[str, Any] | None,
             if recorded:
                 answer["example"] = recorded[0]
     if reference_success is not None and answer["media"] == "application/json":
-        found, value = _recorded_json(reference_success[1])
+        kind = live_schema.get("type") if isinstance(live_schema, dict) else None
+        found, value = _recorded_json(reference_success[1], kind)
         if found:
             answer["example"] = value
     return answer
