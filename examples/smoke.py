@@ -46,9 +46,7 @@ async def check(client: Client) -> list[tuple[str, str]]:
     projects = await step("my projects", lambda: get_my_projects.asyncio(client=client), _count)
     ids = [p.id for p in projects if isinstance(p.id, int)]
     if ids:
-        await step(
-            "one project", lambda: get_project.asyncio(ids[0], client=client), lambda p: f"{p.id}: {p.name}"
-        )
+        await step("one project", lambda: get_project.asyncio(ids[0], client=client), lambda p: f"{p.id}: {p.name}")
     else:
         seen.append(("one project", "skipped: you have no project"))
     await step("modules", lambda: list_modules.asyncio(client=client), _count)

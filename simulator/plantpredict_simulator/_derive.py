@@ -168,7 +168,9 @@ def _recorded_json(response: dict[str, Any], kind: Any) -> tuple[bool, Any]:
     return False, None
 
 
-def _answer(live_op: dict[str, Any] | None, reference_op: dict[str, Any] | None, live: Reducer, ref: Reducer) -> dict[str, Any]:
+def _answer(
+    live_op: dict[str, Any] | None, reference_op: dict[str, Any] | None, live: Reducer, ref: Reducer
+) -> dict[str, Any]:
     """Status, media type, schema and recorded example of an operation's success answer."""
     live_success = _success(live_op) if live_op else None
     reference_success = _success(reference_op) if reference_op else None
@@ -225,7 +227,9 @@ def derive(
                 "module": snake(str(names.get("tag", ""))),
                 "method": method,
                 "path": path,
-                "documents": [label for label, entry in (("live", live_entry), ("reference", reference_entry)) if entry],
+                "documents": [
+                    label for label, entry in (("live", live_entry), ("reference", reference_entry)) if entry
+                ],
                 **_answer(live_entry and live_entry[2], reference_entry and reference_entry[2], live, ref),
             }
         )

@@ -10,6 +10,7 @@ from plantpredict_simulator import _plant
 from plantpredict_simulator._http import BadRequest, NotFound
 from plantpredict_simulator._results import RunSnapshot
 
+
 def result_details(snapshot: RunSnapshot) -> dict[str, Any]:
     sim = snapshot.simulate()
     stamps = sim.weather.timestamps

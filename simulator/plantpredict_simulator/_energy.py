@@ -259,9 +259,7 @@ def _transpose(orientation: Orientation, site: Site) -> _Plane:
     return _Plane(poa, before_spectral, before_spectral * sun.spectral, np.asarray(cell))
 
 
-def _field_dc(
-    plane: _Plane, dc_kw: float, coefficient: float, at_25: bool = False
-) -> np.ndarray[Any, Any]:
+def _field_dc(plane: _Plane, dc_kw: float, coefficient: float, at_25: bool = False) -> np.ndarray[Any, Any]:
     temperature = np.full(len(plane.poa), 25.0) if at_25 else plane.cell_temperature
     dc: np.ndarray[Any, Any] = np.asarray(
         pvlib.pvsystem.pvwatts_dc(plane.effective, temperature, dc_kw, coefficient / 100.0)
@@ -347,7 +345,9 @@ def simulate(
             if (array.block, array.name, inverter.name) in wanted:
                 weights = [(f.dc_kw * f.repeater, _plane(f.orientation, site).poa) for f in inverter.fields]
                 poa = sum((w * p for w, p in weights), np.zeros(hours)) / max(inverter.dc_kw, 1e-9)
-                node_series[(array.block, array.name, inverter.name)] = NodeSeries(poa.tolist(), dc.tolist(), ac.tolist())
+                node_series[(array.block, array.name, inverter.name)] = NodeSeries(
+                    poa.tolist(), dc.tolist(), ac.tolist()
+                )
         collected = array_ac * (1 - array.ac_collection_loss / 100.0)
         das_kw = array.das_load_w / 1000.0
         into = collected - das_kw

@@ -16,6 +16,7 @@ from plantpredict_simulator import _documents
 
 API_VERSION = "12.13.0.0"
 
+
 @functools.cache
 def _definitions() -> dict[str, list[tuple[int, str]]]:
     """PlantPredict's enumerations, from the reference's recorded GET /Definitions answer."""

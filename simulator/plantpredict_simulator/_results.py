@@ -6,12 +6,11 @@ answers: camelCase summary with `years[].totalEnergy` (kWh), `summaryFactors[]` 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from plantpredict_simulator import _energy, _plant
-from plantpredict_simulator._http import BadRequest, NotFound
 from plantpredict_simulator._reference import definition_name
 from plantpredict_simulator._shape import UTC
 

@@ -87,7 +87,7 @@ def with_offset(stamp: str, offset: str) -> str:
 
 
 def utc_offset(hours: Any) -> str:
-    """"+HH:MM" for a standard offset from UTC in hours (PlantPredict's standardOffsetFromUTC); UTC for none."""
+    """ "+HH:MM" for a standard offset from UTC in hours (PlantPredict's standardOffsetFromUTC); UTC for none."""
     if isinstance(hours, bool) or not isinstance(hours, int | float) or not hours or abs(hours) > 14:
         return UTC
     minutes = round(abs(hours) * 60)

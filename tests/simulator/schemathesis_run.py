@@ -51,7 +51,9 @@ class Figures:
     statuses: collections.Counter[int] = field(default_factory=collections.Counter)
     operations_answered: set[str] = field(default_factory=set)
     operations_2xx: set[str] = field(default_factory=set)
-    reasons: dict[str, collections.Counter[str]] = field(default_factory=lambda: collections.defaultdict(collections.Counter))
+    reasons: dict[str, collections.Counter[str]] = field(
+        default_factory=lambda: collections.defaultdict(collections.Counter)
+    )
 
     def share(self, check: str) -> float:
         total = self.passed[check] + self.failed[check]
@@ -120,44 +122,56 @@ def run(spec: dict[str, Any], base_url: str, examples: int, seed: int = 0) -> Fi
     session = requests.Session()
     for result in schema.get_all_operations():
         operation = result.ok()
-        label = f"{operation.method.upper()} {operation.path}"
         ids = world(base_url, headers)  # a fresh world per operation: deletes do not starve the next ones
         ids.update(_path_ids(operation.path, ids))
-
-        @settings(
-            max_examples=examples,
-            deadline=None,
-            phases=[Phase.generate],
-            suppress_health_check=list(HealthCheck),
-            database=None,
-            derandomize=True,
-        )
-        @given(case=operation.as_strategy())
-        def exercise(case: Any) -> None:
-            for name in list(case.path_parameters or {}):
-                if name.lower() in ids:
-                    case.path_parameters[name] = ids[name.lower()]
-            response = case.call(base_url=base_url, session=session, headers=headers)
-            figures.statuses[response.status_code] += 1
-            if b"No HTTP resource" not in response.content:
-                figures.operations_answered.add(label)
-            if 200 <= response.status_code < 300:
-                figures.operations_2xx.add(label)
-            for check_name, check in CHECKS.items():
-                if check_name == "response_schema_conformance" and not 200 <= response.status_code < 300:
-                    continue
-                try:
-                    case.validate_response(response, checks=[check], headers=headers)
-                except BaseException as failure:  # noqa: BLE001 - Schemathesis raises a FailureGroup (a BaseExceptionGroup)
-                    if isinstance(failure, KeyboardInterrupt | SystemExit):
-                        raise
-                    figures.failed[check_name] += 1
-                    figures.reasons[check_name][f"{label} -> {response.status_code}: {_reason(failure)}"] += 1
-                else:
-                    figures.passed[check_name] += 1
-
-        exercise()
+        _exercise(operation, ids, base_url, headers, session, figures, examples)
     return figures
+
+
+def _exercise(
+    operation: Any,
+    ids: dict[str, Any],
+    base_url: str,
+    headers: dict[str, str],
+    session: requests.Session,
+    figures: Figures,
+    examples: int,
+) -> None:
+    label = f"{operation.method.upper()} {operation.path}"
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        database=None,
+        derandomize=True,
+    )
+    @given(case=operation.as_strategy())
+    def exercise(case: Any) -> None:
+        for name in list(case.path_parameters or {}):
+            if name.lower() in ids:
+                case.path_parameters[name] = ids[name.lower()]
+        response = case.call(base_url=base_url, session=session, headers=headers)
+        figures.statuses[response.status_code] += 1
+        if b"No HTTP resource" not in response.content:
+            figures.operations_answered.add(label)
+        if 200 <= response.status_code < 300:
+            figures.operations_2xx.add(label)
+        for check_name, check in CHECKS.items():
+            if check_name == "response_schema_conformance" and not 200 <= response.status_code < 300:
+                continue
+            try:
+                case.validate_response(response, checks=[check], headers=headers)
+            except BaseException as failure:
+                if isinstance(failure, KeyboardInterrupt | SystemExit):
+                    raise
+                figures.failed[check_name] += 1
+                figures.reasons[check_name][f"{label} -> {response.status_code}: {_reason(failure)}"] += 1
+            else:
+                figures.passed[check_name] += 1
+
+    exercise()
 
 
 def _reason(failure: BaseException) -> str:

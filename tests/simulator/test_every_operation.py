@@ -169,7 +169,9 @@ def sample(annotation: Any, depth: int = 0) -> Any:
     if isinstance(target, type) and issubclass(target, Enum):
         return next(iter(target))
     if isinstance(target, type) and attrs.has(target):
-        hints = typing.get_type_hints(target, globalns={**vars(importlib.import_module(target.__module__)), **vars(models)})
+        hints = typing.get_type_hints(
+            target, globalns={**vars(importlib.import_module(target.__module__)), **vars(models)}
+        )
         required = {
             f.name: sample(hints[f.name], depth + 1)
             for f in attrs.fields(target)
@@ -208,7 +210,11 @@ async def test_every_generated_operation_answers_through_connect(sim: InProcess)
     world = World(sim)
     await world.build()
     credentials = PasswordCredentials(
-        DEFAULT_USERNAME, DEFAULT_PASSWORD, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, token_url=f"{BASE_URL}/oauth2/v1/token"
+        DEFAULT_USERNAME,
+        DEFAULT_PASSWORD,
+        DEFAULT_CLIENT_ID,
+        DEFAULT_CLIENT_SECRET,
+        token_url=f"{BASE_URL}/oauth2/v1/token",
     )
     failures: dict[str, str] = {}
     parsed_bodies = 0
@@ -226,7 +232,9 @@ async def test_every_generated_operation_answers_through_connect(sim: InProcess)
         for op in SURFACE.values()
         if any(kind != "no body" for status, kind in op["responses"].items() if status.startswith(("2", "3")))
     )
-    print(f"\n{len(operations)} generated operations answered; {parsed_bodies} of {declared} declaring a body parsed one")
+    print(
+        f"\n{len(operations)} generated operations answered; {parsed_bodies} of {declared} declaring a body parsed one"
+    )
 
 
 async def _call(world: World, client: Client, name: str, module: types.ModuleType) -> int | str:
@@ -242,7 +250,7 @@ async def _call(world: World, client: Client, name: str, module: types.ModuleTyp
     method, path = method_and_path(module)
     try:
         response = await module.asyncio_detailed(client=client, **arguments)
-    except Exception as exc:  # noqa: BLE001 - the walk reports every failing operation at once, by name
+    except Exception as exc:
         return f"{method} {path}: {type(exc).__name__}: {str(exc)[:200]}"
     if b"No HTTP resource" in response.content:
         return f"{method} {path}: not routed"

@@ -50,5 +50,8 @@ def generic_operations(routes: list[Route]) -> list[_documents.Operation]:
 
 def api_routes() -> list[Route]:
     modelled = [api_route(path, method, group, handler) for method, path, group, handler in MODELLED]
-    generic = [api_route(path, method, group, handler) for method, path, group, handler in _generic.routes(generic_operations(modelled))]
+    generic = [
+        api_route(path, method, group, handler)
+        for method, path, group, handler in _generic.routes(generic_operations(modelled))
+    ]
     return modelled + generic

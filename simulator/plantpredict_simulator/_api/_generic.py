@@ -109,9 +109,7 @@ def handler_for(operation: Operation) -> Handler:
             text = operation.example if isinstance(operation.example, str) else ""
             return Response(text, status_code=operation.status, media_type=f"{operation.media}; charset=utf-8")
         value = copy.deepcopy(operation.example) if operation.has_example else synthesize(operation.schema)
-        ids = {
-            name.lower(): int(raw) for name, raw in request.path_params.items() if str(raw).lstrip("-").isdigit()
-        }
+        ids = {name.lower(): int(raw) for name, raw in request.path_params.items() if str(raw).lstrip("-").isdigit()}
         body = dumps(shaped(request, _with_request_ids(value, ids), project))
         return Response(body, status_code=operation.status, media_type="application/json; charset=utf-8")
 
