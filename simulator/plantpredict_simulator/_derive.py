@@ -143,7 +143,14 @@ def _examples(response: dict[str, Any], media: str) -> list[Any]:
     return found
 
 
-_JSON_KINDS = {"array": list, "object": dict, "boolean": bool, "string": str, "integer": int, "number": (int, float)}
+_JSON_KINDS: dict[str, type | tuple[type, ...]] = {
+    "array": list,
+    "object": dict,
+    "boolean": bool,
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+}
 
 
 def _recorded_json(response: dict[str, Any], kind: Any) -> tuple[bool, Any]:

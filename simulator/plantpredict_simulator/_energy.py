@@ -264,7 +264,8 @@ def _field_dc(plane: _Plane, dc_kw: float, coefficient: float, at_25: bool = Fal
     dc: np.ndarray[Any, Any] = np.asarray(
         pvlib.pvsystem.pvwatts_dc(plane.effective, temperature, dc_kw, coefficient / 100.0)
     )
-    return np.clip(dc, 0.0, None)
+    clipped: np.ndarray[Any, Any] = np.clip(dc, 0.0, None)
+    return clipped
 
 
 @dataclass
@@ -343,8 +344,8 @@ def simulate(
                     field_dc = _field_dc(plane, f.dc_kw, f.temperature_coefficient) * f.dc_loss_factor * soiling
                     node_series[key] = NodeSeries(plane.poa.tolist(), field_dc.tolist())
             if (array.block, array.name, inverter.name) in wanted:
-                weights = [(f.dc_kw * f.repeater, _plane(f.orientation, site).poa) for f in inverter.fields]
-                poa = sum((w * p for w, p in weights), np.zeros(hours)) / max(inverter.dc_kw, 1e-9)
+                parts = [(f.dc_kw * f.repeater, _plane(f.orientation, site).poa) for f in inverter.fields]
+                poa = sum((w * p for w, p in parts), np.zeros(hours)) / max(inverter.dc_kw, 1e-9)
                 node_series[(array.block, array.name, inverter.name)] = NodeSeries(
                     poa.tolist(), dc.tolist(), ac.tolist()
                 )

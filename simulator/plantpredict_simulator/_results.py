@@ -378,7 +378,7 @@ def _summary_factor(sim: _energy.Simulation, energy: float, next_id: Callable[[]
 
 def _block_summaries(
     sim: _energy.Simulation,
-    arrays: Sequence[_energy.ArrayDesign],
+    arrays: Sequence[_plant.ArrayDesign],
     tracking_name: str,
     losses: Mapping[str, float],
     next_id: Callable[[], int],

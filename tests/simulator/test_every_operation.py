@@ -141,7 +141,7 @@ class World:
         }
         for cls, make in known.items():
             if cls in _members(annotation):
-                return cls.from_dict(make())
+                return typing.cast(Any, cls).from_dict(make())
         return sample(annotation)
 
 
