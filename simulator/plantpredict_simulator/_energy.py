@@ -14,7 +14,7 @@ pvlib (the field's reference library) does the physics; this module only chains 
   constant losses and the month's soiling; AC: `pvlib.inverter.pvwatts` at the inverter's set point,
   which clips, then collection, auxiliary and transformer losses per array (PlantPredict's own terms,
   plain arithmetic).
-`MODELS` names them; the result summary reports them.
+`_plant.MODELS` names them; the result summary reports them.
 """
 
 from __future__ import annotations
@@ -35,19 +35,6 @@ import pvlib.spectrum
 
 from plantpredict_simulator._plant import ArrayDesign, InverterDesign, Orientation, Site, Sky
 
-MODELS = {
-    "solarPosition": "NREL SPA (pvlib)",
-    "clearSky": "Ineichen (pvlib)",
-    "decomposition": {0: "Erbs", 2: "DIRINT"},
-    "transposition": {0: "Hay-Davies", 1: "Perez"},
-    "iam": "Physical IAM",
-    "spectral": "First Solar (pvlib)",
-    "temperature": "SAPM cell (pvlib)",
-    "dc": "PVWatts DC (pvlib)",
-    "inverter": "PVWatts inv. (pvlib)",
-    "airMass": "Kasten-Young (pvlib)",
-    "tool": f"pvlib {pvlib.__version__}",
-}
 _SAPM = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]["open_rack_glass_polymer"]
 WIND_SPEED = 1.0  # m/s
 RELATIVE_HUMIDITY = 50.0  # %, for precipitable water (spectral correction)

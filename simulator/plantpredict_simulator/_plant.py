@@ -4,6 +4,7 @@ designs the energy model (`_energy`) simulates. No physics here: only reading, d
 from __future__ import annotations
 
 import datetime
+import importlib.metadata
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,6 +16,22 @@ DEFAULT_ALBEDO = 0.2
 DEFAULT_TEMPERATURE_COEFFICIENT = -0.35  # %/degC, a crystalline module's
 # Resistive DC wiring loss scales with current squared: over a year it is about 2/3 of the STC figure.
 WIRING_ANNUAL_FRACTION = 0.65
+
+# The pvlib models the energy model (`_energy`) chains, as the result summary names them. Here rather than
+# there: naming them must not import pvlib and pandas, which load only when a run is first simulated.
+MODELS = {
+    "solarPosition": "NREL SPA (pvlib)",
+    "clearSky": "Ineichen (pvlib)",
+    "decomposition": {0: "Erbs", 2: "DIRINT"},
+    "transposition": {0: "Hay-Davies", 1: "Perez"},
+    "iam": "Physical IAM",
+    "spectral": "First Solar (pvlib)",
+    "temperature": "SAPM cell (pvlib)",
+    "dc": "PVWatts DC (pvlib)",
+    "inverter": "PVWatts inv. (pvlib)",
+    "airMass": "Kasten-Young (pvlib)",
+    "tool": f"pvlib {importlib.metadata.version('pvlib')}",
+}
 
 # (tracking, tilt, azimuth, rotation min, rotation max, ground coverage ratio)
 Orientation = tuple[int, float, float, float, float, float]

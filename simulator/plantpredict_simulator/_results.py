@@ -8,11 +8,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from plantpredict_simulator import _energy, _plant
+from plantpredict_simulator import _plant
 from plantpredict_simulator._reference import definition_name
 from plantpredict_simulator._shape import UTC
+
+if TYPE_CHECKING:
+    from plantpredict_simulator import _energy
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -44,6 +47,9 @@ class RunSnapshot:
     def simulate(self, nodes: Sequence[tuple[Any, ...]] = ()) -> _energy.Simulation:
         availability = self.plant.get("availabilityLoss")
         loss = float(availability) if isinstance(availability, int | float) else 0.0
+        # pvlib and pandas load here, on the first run: importing the simulator stays light.
+        from plantpredict_simulator import _energy
+
         return _energy.simulate(self.site(), self.designs(), loss, nodes)
 
 
@@ -94,15 +100,15 @@ def result_summary(snapshot: RunSnapshot, next_id: Callable[[], int]) -> dict[st
         "execDate": snapshot.finished.isoformat() + UTC,
         # The numbers come from pvlib: the summary names the library and the models it ran.
         "toolName": "PlantPredict sim",
-        "toolVersion": _energy.MODELS["tool"],
+        "toolVersion": _plant.MODELS["tool"],
         "start": sim.weather.timestamps[0].isoformat(),
         "end": sim.weather.timestamps[-1].isoformat(),
         "decompositionModel": _model("decomposition", site.sky.decomposition, "Erbs"),
         "transpositionModel": _model("transposition", site.transposition, "Perez"),
         "perezCoefficients": "pvlib (Perez 1990)",
-        "incModel": _energy.MODELS["iam"],
-        "airMassModel": _energy.MODELS["airMass"],
-        "moduleTemperatureModel": _energy.MODELS["temperature"],
+        "incModel": _plant.MODELS["iam"],
+        "airMassModel": _plant.MODELS["airMass"],
+        "moduleTemperatureModel": _plant.MODELS["temperature"],
         "degradationModel": definition_name("DegradationModel", prediction.get("degradationModel")),
         "circumsolarTreatment": "Diffuse",
         "directShadingModel": "Module File Defined Shading",
@@ -112,7 +118,7 @@ def result_summary(snapshot: RunSnapshot, next_id: Callable[[], int]) -> dict[st
         "degradationRate": degradation,
         "nonLinearDegradationRates": None,
         "lightAndElevationTemperatureDegradationRates": None,
-        "spectralShiftModel": _energy.MODELS["spectral"],
+        "spectralShiftModel": _plant.MODELS["spectral"],
         "useWeatherDNI": bool(prediction.get("useMeteoDni", False)),
         "useMeteoPOAI": bool(prediction.get("useMeteoPOAI", False)),
         "useBacksidePOAI": bool(prediction.get("useBacksidePOAI", False)),
@@ -186,7 +192,7 @@ def result_summary(snapshot: RunSnapshot, next_id: Callable[[], int]) -> dict[st
 
 
 def _model(kind: str, value: int, fallback: str) -> str:
-    names = _energy.MODELS[kind]
+    names = _plant.MODELS[kind]
     assert isinstance(names, dict)
     return str(names.get(value, fallback))
 
