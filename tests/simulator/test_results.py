@@ -179,3 +179,27 @@ async def test_nodal_json_filters_columns_and_rejects_unknown_nodes(sim: InProce
     assert (unknown.status_code, unknown.text) == (404, "Block not found.")
     skipped = await sim.api("GET", path, params={"arrayNumber": 1})
     assert skipped.status_code == 400
+
+
+async def test_summary_years_carry_every_loss_field_of_the_live_schema(
+    sim: InProcess, live_document: dict[str, Any]
+) -> None:
+    project_id, prediction_id = await sim.finished_prediction()
+    summary = await sim.summary(project_id, prediction_id)
+    schemas = live_document["components"]["schemas"]
+    year_fields = set(schemas["PlantPredict.Entities.PredictionResultSummaryYear"]["properties"])
+    block_year_fields = set(schemas["PlantPredict.Entities.BlockResultSummaryYear"]["properties"])
+    assert set(summary["years"][0]) == year_fields
+    assert set(summary["blockResultSummaries"][0]["years"][0]) == block_year_fields
+    for name in ("correctedTranspositionOnPlane", "sunSolveTransmissionGainLoss"):
+        assert isinstance(summary["years"][0][name], float)
+    assert summary["years"][0]["moduleTemperatureLoss"] > 0  # pvlib's SAPM cell temperature, not a constant
+
+
+async def test_summary_names_the_pvlib_models_and_sends_null_for_a_missing_locality(sim: InProcess) -> None:
+    project_id = await sim.create_project(locality=None, stateProvinceCode=None, country=None)
+    _, prediction_id = await sim.finished_prediction(project_id=project_id)
+    summary = await sim.summary(project_id, prediction_id)
+    assert summary["toolVersion"].startswith("pvlib ")
+    assert (summary["transpositionModel"], summary["decompositionModel"]) == ("Perez", "Erbs")
+    assert (summary["projectLocality"], summary["projectCountry"]) == (None, None)

@@ -59,19 +59,17 @@ def _int_parameter(request: Request, name: str, label: str) -> int:
     return int(raw)
 
 
-def _check_parents(sim: Simulator, request: Request) -> Mapping[str, Any] | None:
-    """404 for a modelled parent that does not exist; the project (the site), when there is one."""
+def _check_parents(sim: Simulator, request: Request) -> None:
+    """404 for a modelled parent that does not exist."""
     names = request.path_params
-    project: Mapping[str, Any] | None = None
     if "projectId" in names:
         project_id = _int_parameter(request, "projectId", "Project")
+        project_of(sim, project_id)
         if "predictionId" in names:
             prediction_of(sim, project_id, _int_parameter(request, "predictionId", "Prediction"))
-        project = project_of(sim, project_id)
     for name, kind in _LIBRARY_PARENTS.items():
         if name in names and _int_parameter(request, name, kind.title()) not in sim.store.library(kind):
             raise NotFound(kind.title().rstrip("s"))
-    return project
 
 
 def _with_request_ids(value: Any, ids: Mapping[str, int]) -> Any:
@@ -99,7 +97,7 @@ async def _check_body(request: Request) -> None:
 
 def handler_for(operation: Operation) -> Handler:
     async def answer(sim: Simulator, request: Request, _: Principal) -> Response:
-        project = _check_parents(sim, request)
+        _check_parents(sim, request)
         await _check_body(request)
         if operation.name in DOWNLOADS:
             return Response(b"TimeStamp,Value\r\n", status_code=operation.status, media_type="application/octet-stream")
@@ -110,7 +108,8 @@ def handler_for(operation: Operation) -> Handler:
             return Response(text, status_code=operation.status, media_type=f"{operation.media}; charset=utf-8")
         value = copy.deepcopy(operation.example) if operation.has_example else synthesize(operation.schema)
         ids = {name.lower(): int(raw) for name, raw in request.path_params.items() if str(raw).lstrip("-").isdigit()}
-        body = dumps(shaped(request, _with_request_ids(value, ids), project))
+        # Recorded date-times are the server's (UTC): no site offset on sample data.
+        body = dumps(shaped(request, _with_request_ids(value, ids)))
         return Response(body, status_code=operation.status, media_type="application/json; charset=utf-8")
 
     return answer
