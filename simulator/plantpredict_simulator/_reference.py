@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from plantpredict_simulator import _documents
@@ -84,6 +85,24 @@ def distance_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
     return 3958.8 * 2 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def nearby(items: Iterable[dict[str, Any]], latitude: float, longitude: float, radius: float) -> list[dict[str, Any]]:
+    """The items (projects, weather files) within `radius` miles, nearest first, each with its `distance`."""
+    found = []
+    for item in items:
+        lat, lon = item.get("latitude"), item.get("longitude")
+        if (
+            isinstance(lat, bool)
+            or isinstance(lon, bool)
+            or not isinstance(lat, int | float)
+            or not isinstance(lon, int | float)
+        ):
+            continue
+        distance = distance_miles(latitude, longitude, lat, lon)
+        if distance <= radius:
+            found.append({**item, "distance": distance})
+    return sorted(found, key=lambda item: item["distance"])
 
 
 def ashrae_station(latitude: float, longitude: float, name: str | None = None) -> dict[str, Any]:

@@ -106,16 +106,7 @@ async def search_weather(sim: Simulator, request: Request, _: Principal) -> Resp
     latitude = require_float(request, "Latitude")
     longitude = require_float(request, "Longitude")
     radius = require_float(request, "SearchRadius")
-    found = []
-    for weather in sim.store.weather.values():
-        if not isinstance(weather.get("latitude"), int | float) or not isinstance(
-            weather.get("longitude"), int | float
-        ):
-            continue
-        distance = _reference.distance_miles(latitude, longitude, weather["latitude"], weather["longitude"])
-        if distance <= radius:
-            found.append({**weather, "distance": distance})
-    return reply(request, sorted(found, key=lambda w: w["distance"]))
+    return reply(request, _reference.nearby(sim.store.weather.values(), latitude, longitude, radius))
 
 
 async def update_weather_title(sim: Simulator, request: Request, _: Principal) -> Response:

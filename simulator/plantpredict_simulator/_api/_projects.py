@@ -80,12 +80,8 @@ async def search_projects(sim: Simulator, request: Request, _: Principal) -> Res
     latitude = require_float(request, "latitude")
     longitude = require_float(request, "longitude")
     radius = require_float(request, "searchRadius")
-    found = []
-    for project in sim.store.projects.values():
-        distance = _reference.distance_miles(latitude, longitude, project["latitude"], project["longitude"])
-        if distance <= radius:
-            found.append({**project_json(project), "distance": distance})
-    return reply(request, sorted(found, key=lambda p: p["distance"]))
+    found = _reference.nearby((project_json(p) for p in sim.store.projects.values()), latitude, longitude, radius)
+    return reply(request, found)
 
 
 async def create_project(sim: Simulator, request: Request, _: Principal) -> Response:
