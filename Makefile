@@ -34,7 +34,8 @@ BENCH_STAMP := $(VENV)/.bench-installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL = { $(SUDO) apt-get install -y -q $(1) >/dev/null 2>&1 || { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q $(1) >/dev/null; }; }
 
-.PHONY: help venv tools spec generate check-generated api-diff regenerate normalize lint typecheck format test demo bench clean
+.PHONY: help venv tools spec generate check-generated api-diff regenerate normalize lint typecheck format test demo bench clean \
+	simulator-data conformance smoke
 
 help:
 	@sed -n '1,12p' Makefile | sed 's/^# \{0,1\}//'
@@ -110,3 +111,19 @@ bench: $(BENCH_STAMP)
 
 clean:
 	rm -rf .build .mypy_cache .ruff_cache .pytest_cache
+
+# --- simulator ---------------------------------------------------------------------------------------------
+# Re-derive what the simulator knows from the two documents (its committed data file; the tests fail when
+# it is stale). Reads SPEC_SOURCE / REFERENCE_SOURCE, the offline mirrors by default.
+simulator-data: $(DEV_STAMP)
+	SPEC_SOURCE=$${SPEC_SOURCE:-$(MIRROR_SPEC)} REFERENCE_SOURCE=$${REFERENCE_SOURCE:-$(MIRROR_REFERENCE)} \
+		$(PY) -m plantpredict_simulator._derive
+
+# Schemathesis against the simulator, checked against the live document (EXAMPLES per operation).
+EXAMPLES ?= 5
+conformance: $(DEV_STAMP)
+	SPEC_SOURCE=$${SPEC_SOURCE:-$(MIRROR_SPEC)} $(PY) -m tests.simulator.schemathesis_run --examples $(EXAMPLES)
+
+# Read-only check of the real API with PLANTPREDICT_* credentials from the environment (skipped without).
+smoke: $(DEV_STAMP)
+	$(PY) examples/smoke.py

@@ -23,6 +23,7 @@ from plantpredict_simulator._config import (
     Faults,
     RouteFaults,
     SimulatorConfig,
+    password_grant_form,
 )
 from plantpredict_simulator._launch import launched
 from plantpredict_simulator._simulator import Simulator
@@ -47,4 +48,5 @@ __all__ = [
     "SimulatorTransport",
     "create_app",
     "launched",
+    "password_grant_form",
 ]

@@ -18,6 +18,29 @@ DEFAULT_PASSWORD = "demo-password"
 DEFAULT_CLIENT_ID = "demo-client"
 DEFAULT_CLIENT_SECRET = "demo-secret"
 
+
+def password_grant_form(
+    username: str = DEFAULT_USERNAME,
+    password: str = DEFAULT_PASSWORD,
+    client_id: str = DEFAULT_CLIENT_ID,
+    client_secret: str = DEFAULT_CLIENT_SECRET,
+    scope: str = "openid offline_access",
+    **extra: str,
+) -> dict[str, str]:
+    """The form of an Okta password grant, as PlantPredict's token server takes it (the simulator's demo
+    credentials unless given); `extra` adds or replaces fields, e.g. `grant_type="nonsense"`."""
+    form = {
+        "grant_type": "password",
+        "username": username,
+        "password": password,
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "scope": scope,
+    }
+    form.update(extra)
+    return form
+
+
 # Route groups a RouteFaults entry can target. "*" covers every API route; "token" (an addition to the
 # contract) covers both token endpoints, so token-endpoint latency and drops can be injected too.
 API_ROUTE_GROUPS = ("projects", "predictions", "powerplant", "library", "results", "reference")

@@ -1,20 +1,28 @@
-"""Range and length rules of the request bodies the simulator accepts.
+"""Range and length rules of the request bodies the simulator accepts, read from the live document.
 
 The generated models carry types but not the live document's DataAnnotations (`minimum`, `maximum`,
-`maxLength`), so they are listed here, keyed by generated model class and JSON name. Every entry was
-taken from the live document (`plantpredict-swagger-current.json`, schema named in each comment);
-tests/simulator/test_validation.py checks the table against that document so it cannot drift silently.
+`maxLength`); `_documents.json` carries the live schemas of the request models, and the rules are read
+from them here, keyed by generated model class and JSON name.
 
 `required=True` marks the fields a body must carry (absent or null -> "The X field is required.").
 The live document marks many more as required, but they are non-nullable value types that ASP.NET
-fills with defaults when absent; the simulator enforces only the ones the official SDK documents as
-the minimum to send and that every calculation needs. The test checks they are a subset of the
-document's `required` lists.
+fills with defaults when absent; the simulator enforces only the ones every calculation needs (the
+site of a project, the power of a module and an inverter), which the official SDK also documents as
+the minimum to send. tests/simulator/test_validation.py checks they are in the document's `required`.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+
+from plantpredict_simulator import _documents
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "Project": ("latitude", "longitude", "elevation", "standardOffsetFromUTC"),
+    "Module": ("stcMaxPower",),
+    "Inverter": ("powerRated", "apparentPower"),
+}
 
 
 @dataclass(frozen=True)
@@ -25,221 +33,21 @@ class Rule:
     required: bool = False
 
 
-RULES: dict[str, dict[str, Rule]] = {
-    "Project": {  # PlantPredict.Entities.Project
-        "name": Rule(max_length=250),
-        "latitude": Rule(minimum=-90, maximum=90, required=True),
-        "longitude": Rule(minimum=-180, maximum=180, required=True),
-        "country": Rule(max_length=100),
-        "countryCode": Rule(max_length=3),
-        "stateProvince": Rule(max_length=100),
-        "stateProvinceCode": Rule(max_length=100),
-        "locality": Rule(max_length=100),
-        "region": Rule(max_length=50),
-        "elevation": Rule(minimum=-500, maximum=9000, required=True),
-        "standardOffsetFromUTC": Rule(minimum=-12, maximum=14, required=True),
-    },
-    "Prediction": {  # PlantPredict.Entities.Prediction
-        "name": Rule(max_length=250),
-        "yearRepeater": Rule(minimum=1, maximum=50),
-        "linearDegradationRate": Rule(minimum=0, maximum=5),
-        "errorModelAcc": Rule(minimum=0, maximum=5),
-        "errorSensAcc": Rule(minimum=0, maximum=10),
-        "errorIntAnnVar": Rule(minimum=0, maximum=10),
-        "errorMonAcc": Rule(minimum=0, maximum=10),
-        "errorSpaVar": Rule(minimum=0, maximum=10),
-        "ashraeStation": Rule(max_length=200),
-        "heat996": Rule(minimum=-100, maximum=100),
-        "cool996": Rule(minimum=-100, maximum=100),
-        "max50Year": Rule(minimum=-100, maximum=100),
-        "min50Year": Rule(minimum=-100, maximum=100),
-        "minAnnualMeanDBTemp": Rule(minimum=-100, maximum=100),
-        "elevation": Rule(minimum=-500, maximum=9000),
-        "electricalShadingFractionalEffect": Rule(minimum=0, maximum=100),
-        "numberOfModuleFractions": Rule(minimum=0, maximum=100),
-        "spectral30B0": Rule(minimum=-2, maximum=2),
-        "spectral30B1": Rule(minimum=-2, maximum=2),
-        "spectral30B2": Rule(minimum=-2, maximum=2),
-        "spectral30B3": Rule(minimum=-2, maximum=2),
-        "spectral30B4": Rule(minimum=-2, maximum=2),
-        "spectral30B5": Rule(minimum=-2, maximum=2),
-        "spectral30B6": Rule(minimum=-2, maximum=2),
-    },
-    "PowerPlant": {  # PlantPredict.Entities.PowerPlants.PVPlant
-        "lgiaLimitation": Rule(minimum=0, maximum=100000000),
-        "availabilityLoss": Rule(minimum=0, maximum=25),
-    },
-    "Block": {  # PlantPredict.Entities.PowerPlants.PVBlock
-        "repeater": Rule(minimum=1, maximum=10000),
-        "description": Rule(max_length=25000),
-        "name": Rule(minimum=1, maximum=199),
-    },
-    "PowerPlantArray": {  # PlantPredict.Entities.PowerPlants.PVArray
-        "repeater": Rule(minimum=1, maximum=10000),
-        "description": Rule(max_length=25000),
-        "name": Rule(minimum=1, maximum=199),
-        "acCollectionLoss": Rule(minimum=0, maximum=30),
-        "dasLoad": Rule(minimum=0, maximum=5000),
-        "coolingLoad": Rule(minimum=0, maximum=5000),
-        "additionalLosses": Rule(minimum=0, maximum=20000),
-        "transformerkVARating": Rule(minimum=0, maximum=20000),
-        "transformerHighSideVoltage": Rule(minimum=0, maximum=66),
-        "transformerNoLoadLoss": Rule(minimum=0, maximum=10),
-        "transformerFullLoadLoss": Rule(minimum=0, maximum=10),
-    },
-    "PowerPlantInverter": {  # PlantPredict.Entities.PowerPlants.PVInverter
-        "repeater": Rule(minimum=1, maximum=10000),
-        "description": Rule(max_length=25000),
-        "name": Rule(max_length=1),
-        "setpointkW": Rule(minimum=1, maximum=10000),
-        "designDerate": Rule(minimum=0, maximum=1),
-    },
-    "DCField": {  # PlantPredict.Entities.PowerPlants.PVDCField
-        "repeater": Rule(minimum=1, maximum=10000),
-        "description": Rule(max_length=25000),
-        "name": Rule(minimum=1, maximum=99),
-        "tablesRemovedForPCS": Rule(minimum=0, maximum=50),
-        "northSouthRoadWidth": Rule(minimum=0, maximum=100),
-        "eastWestRoadWidth": Rule(minimum=0, maximum=100),
-        "modulesHigh": Rule(minimum=1, maximum=50),
-        "modulesWide": Rule(minimum=1, maximum=200),
-        "lateralIntermoduleGap": Rule(minimum=0, maximum=1),
-        "verticalIntermoduleGap": Rule(minimum=0, maximum=1),
-        "fieldLength": Rule(minimum=0, maximum=3000),
-        "fieldWidth": Rule(minimum=0, maximum=3000),
-        "collectorBandwidth": Rule(minimum=0, maximum=30),
-        "postToPostSpacing": Rule(minimum=0, maximum=50),
-        "numberOfRows": Rule(minimum=0.1, maximum=10000),
-        "tableToTableSpacing": Rule(minimum=0, maximum=50),
-        "moduleAzimuth": Rule(minimum=0, maximum=360),
-        "moduleTilt": Rule(minimum=0, maximum=90),
-        "minimumTrackingLimitAngleD": Rule(minimum=-90, maximum=0),
-        "maximumTrackingLimitAngleD": Rule(minimum=0, maximum=90),
-        "stowDwellTime": Rule(minimum=0, maximum=2147483647),
-        "postHeight": Rule(minimum=0, maximum=50),
-        "structureShading": Rule(minimum=0, maximum=100),
-        "backSideMismatch": Rule(minimum=0, maximum=100),
-        "fieldDcPower": Rule(minimum=1, maximum=20000),
-        "modulesWiredInSeries": Rule(minimum=1, maximum=100),
-        "numberOfSeriesStringsWiredInParallel": Rule(minimum=1, maximum=10000),
-        "plannedModuleRating": Rule(minimum=10, maximum=1000),
-        "sandiaConductiveCoef": Rule(minimum=-5, maximum=0),
-        "sandiaConvectiveCoef": Rule(minimum=-1, maximum=0),
-        "cellToModuleTempDiff": Rule(minimum=0, maximum=15),
-        "heatBalanceConductiveCoef": Rule(minimum=0, maximum=100),
-        "heatBalanceConvectiveCoef": Rule(minimum=0, maximum=100),
-        "transmittanceAbsorptance": Rule(minimum=0, maximum=1),
-        "moduleMismatchCoefficient": Rule(minimum=0, maximum=30),
-        "moduleQuality": Rule(minimum=-200, maximum=99),
-        "lightInducedDegradation": Rule(minimum=-10, maximum=30),
-        "trackerLoadLoss": Rule(minimum=0, maximum=100),
-        "dcWiringLossAtSTC": Rule(minimum=0, maximum=30),
-        "dcHealth": Rule(minimum=-10, maximum=10),
-    },
-    "Module": {  # PlantPredict.Entities.Module
-        "name": Rule(max_length=250),
-        "model": Rule(max_length=100),
-        "manufacturer": Rule(max_length=100),
-        "length": Rule(minimum=0, maximum=10000),
-        "width": Rule(minimum=0, maximum=10000),
-        "weight": Rule(minimum=0, maximum=100),
-        "numberOfCellsInSeries": Rule(minimum=0, maximum=1000),
-        "numberOfCellsInParallel": Rule(minimum=0, maximum=100),
-        "stcShortCircuitCurrent": Rule(minimum=0.1, maximum=100),
-        "stcOpenCircuitVoltage": Rule(minimum=0.4, maximum=1000),
-        "stcmppCurrent": Rule(minimum=0.1, maximum=100),
-        "stcmppVoltage": Rule(minimum=0.4, maximum=1000),
-        "stcMaxPower": Rule(minimum=0, maximum=1000, required=True),
-        "stcPowerTempCoef": Rule(minimum=-3, maximum=3),
-        "stcShortCircuitCurrentTempCoef": Rule(minimum=-0.3, maximum=2),
-        "stcOpenCircuitVoltageTempCoef": Rule(minimum=-3, maximum=3),
-        "stcEfficiency": Rule(minimum=0, maximum=100),
-        "minTolerance": Rule(minimum=-15, maximum=15),
-        "maxTolerance": Rule(minimum=-15, maximum=15),
-        "bifacialityFactor": Rule(minimum=0, maximum=100),
-        "transmissionFactor": Rule(minimum=0, maximum=100),
-        "backSideMismatch": Rule(minimum=0, maximum=100),
-        "lightInducedDegradation": Rule(minimum=-10, maximum=10),
-        "moduleQuality": Rule(minimum=-200, maximum=99),
-        "moduleMismatchCoefficient": Rule(minimum=0, maximum=30),
-        "heatBalanceConvectiveCoef": Rule(minimum=0, maximum=100),
-        "heatBalanceConductiveCoef": Rule(minimum=0, maximum=100),
-        "sandiaConductiveCoef": Rule(minimum=-5, maximum=0),
-        "sandiaConvectiveCoef": Rule(minimum=-1, maximum=0),
-        "cellToModuleTempDiff": Rule(minimum=0, maximum=15),
-        "seriesResistanceAtSTC": Rule(minimum=0, maximum=100),
-        "shuntResistanceAtSTC": Rule(minimum=0, maximum=100000),
-        "diodeIdealityFactorAtSTC": Rule(minimum=0.1, maximum=5),
-        "exponentialDependencyOnShuntResistance": Rule(minimum=1, maximum=100),
-        "darkShuntResistance": Rule(minimum=100, maximum=1000000),
-        "linearTempDependenceOnGamma": Rule(minimum=-3, maximum=3),
-        "shortCircuitCurrentAtSTC": Rule(minimum=0.1, maximum=100),
-        "recombinationParameter": Rule(minimum=-1, maximum=30),
-        "builtInVoltage": Rule(minimum=0, maximum=3),
-        "bandgapVoltage": Rule(minimum=0.5, maximum=4),
-        "linearTempDependenceOnIsc": Rule(minimum=-1, maximum=3),
-        "heatAbsorptionCoefAlphaT": Rule(minimum=0.1, maximum=1),
-        "referenceIrradiance": Rule(minimum=0, maximum=2000),
-        "referenceTemperature": Rule(minimum=-10, maximum=80),
-        "aGamma": Rule(minimum=-1, maximum=1),
-        "bGamma": Rule(minimum=-1, maximum=1),
-        "cGamma": Rule(minimum=-1, maximum=1),
-        "dGamma": Rule(minimum=-1, maximum=1),
-        "sandiaSpectralA0": Rule(minimum=-1, maximum=1),
-        "sandiaSpectralA1": Rule(minimum=-1, maximum=1),
-        "sandiaSpectralA2": Rule(minimum=-1, maximum=1),
-        "sandiaSpectralA3": Rule(minimum=-1, maximum=1),
-        "sandiaSpectralA4": Rule(minimum=-1, maximum=1),
-        "sandiaIAMB0": Rule(minimum=0, maximum=10),
-        "sandiaIAMB1": Rule(minimum=-2, maximum=0),
-        "sandiaIAMB2": Rule(minimum=0, maximum=2),
-        "sandiaIAMB3": Rule(minimum=-2, maximum=0),
-        "sandiaIAMB4": Rule(minimum=0, maximum=2),
-        "sandiaIAMB5": Rule(minimum=-2, maximum=0),
-        "ashraeiamB0": Rule(minimum=0, maximum=1),
-        "spectral2B0": Rule(minimum=-1, maximum=1),
-        "spectral2B1": Rule(minimum=-1, maximum=1),
-        "spectral2B2": Rule(minimum=-1, maximum=1),
-        "spectral2B3": Rule(minimum=-1, maximum=1),
-        "spectral2B4": Rule(minimum=-1, maximum=1),
-        "spectral2B5": Rule(minimum=-1, maximum=1),
-        "linearDegradationRate": Rule(minimum=0, maximum=5),
-        "refractiveIndex": Rule(minimum=1.3, maximum=1.7),
-        "refractiveIndexOfARC": Rule(minimum=1, maximum=2.5),
-        "glazingExtinctionCoef": Rule(minimum=0),
-        "glazingThickness": Rule(minimum=0),
-        "electricalShadingFractionalEffect": Rule(minimum=0, maximum=100),
-    },
-    "Inverter": {  # PlantPredict.Entities.Inverter
-        "name": Rule(max_length=250),
-        "model": Rule(max_length=100),
-        "manufacturer": Rule(max_length=100),
-        "powerRated": Rule(minimum=0, maximum=100000, required=True),
-        "apparentPower": Rule(minimum=0, maximum=100000, required=True),
-        "minDCPowerThreshold": Rule(minimum=0.01, maximum=10000000),
-        "minVoltage": Rule(minimum=1, maximum=3000),
-        "maxMPPVoltage": Rule(minimum=1, maximum=5000),
-        "maxAbsoluteVoltage": Rule(minimum=1, maximum=5000),
-        "maxCurrent": Rule(minimum=0, maximum=100000),
-        "maxElevation": Rule(minimum=-500, maximum=9000),
-        "outputVoltage": Rule(minimum=1, maximum=100000),
-    },
-    "Weather": {  # PlantPredict.Entities.Weather
-        "name": Rule(max_length=250),
-        "locality": Rule(max_length=100),
-        "stateProvince": Rule(max_length=100),
-        "stateProvinceCode": Rule(max_length=100),
-        "country": Rule(max_length=100),
-        "countryCode": Rule(max_length=3),
-        "region": Rule(max_length=50),
-        "source": Rule(max_length=500),
-        "stationName": Rule(max_length=100),
-        "stationCode": Rule(max_length=50),
-        "seriesFingerprint": Rule(max_length=64),
-        "moduleTilt": Rule(minimum=0, maximum=90),
-        "moduleAzimuth": Rule(minimum=0, maximum=360),
-        "minimumTrackingLimitAngleD": Rule(minimum=-90, maximum=0),
-        "maximumTrackingLimitAngleD": Rule(minimum=0, maximum=90),
-        "groundCoverageRatio": Rule(minimum=5, maximum=99),
-    },
-}
+@functools.cache
+def rules(model: str) -> dict[str, Rule]:
+    """The rules of one generated request model (empty for a model the simulator does not validate)."""
+    key = _documents.model_schema(model)
+    if key is None:
+        return {}
+    properties = _documents.schema(key).get("properties") or {}
+    found: dict[str, Rule] = {}
+    for name, prop in properties.items():
+        rule = Rule(
+            minimum=prop.get("minimum"),
+            maximum=prop.get("maximum"),
+            max_length=prop.get("maxLength"),
+            required=name in REQUIRED.get(model, ()),
+        )
+        if rule != Rule():
+            found[name] = rule
+    return found

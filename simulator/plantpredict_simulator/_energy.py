@@ -1,116 +1,57 @@
-"""A small deterministic PV energy model, so that results respond to the design the way real ones do.
+"""The energy model: one synthetic weather year and the plant's hourly output, computed with pvlib.
 
-Hour by hour over one year: sun position from latitude, longitude and time zone; clear-sky irradiance
-(Haurwitz) scaled by a daily clearness drawn from a seeded RNG so the year's GHI matches the weather
-file; a beam/diffuse split from the clearness; plane-of-array irradiance for fixed tilt (so specific
-yield peaks near the latitude's optimal tilt and falls off either side) or a horizontal single-axis
-tracker; constant DC losses; inverter efficiency and clipping at the inverter's AC set point (so
-clipping grows with the DC/AC ratio); AC collection, auxiliary load and transformer losses per array.
+pvlib (the field's reference library) does the physics; this module only chains its models:
+- sun position: `pvlib.solarposition.get_solarposition` (NREL SPA), at the middle of each hour;
+- clear sky: `Location.get_clearsky(model="ineichen")` with pvlib's Linke turbidity climatology, scaled
+  by a daily clearness drawn from a seeded RNG so the year's GHI matches the weather file (a weather file
+  here is a name, a place and an annual GHI, not 8,760 measured rows);
+- beam/diffuse split: `pvlib.irradiance.erbs`, or `dirint` when the prediction asks for DIRINT;
+- trackers: `pvlib.tracking.singleaxis` (horizontal axis, rotation limits, backtracking at the GCR);
+- transposition: `pvlib.irradiance.get_total_irradiance`, Perez or Hay-Davies as the prediction says;
+- incidence angle: `pvlib.iam.physical` on the beam; spectrum: `pvlib.spectrum.spectral_factor_firstsolar`;
+- cell temperature: `pvlib.temperature.sapm_cell` (open rack, glass/polymer) on a synthetic ambient year;
+- DC: `pvlib.pvsystem.pvwatts_dc` with the module's power temperature coefficient, then the field's
+  constant losses and the month's soiling; AC: `pvlib.inverter.pvwatts` at the inverter's set point,
+  which clips, then collection, auxiliary and transformer losses per array (PlantPredict's own terms,
+  plain arithmetic).
+`_plant.MODELS` names them; the result summary reports them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
-import math
 import random
-from collections.abc import Callable, Mapping, Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-HOURS = 8760
-# Constant DC-side losses in percent (incidence angle, spectrum, low irradiance, temperature).
-IAM_LOSS = 1.6
-SPECTRAL_LOSS = 0.6
-IRRADIANCE_LOSS = 0.7
-TEMPERATURE_LOSS = 4.0
-DEFAULT_SOILING = 2.0
-DEFAULT_ALBEDO = 0.2
-# Resistive DC wiring loss scales with current squared: over a year it is about 2/3 of the STC figure.
-WIRING_ANNUAL_FRACTION = 0.65
+import numpy as np
+import pandas as pd
+import pvlib
+import pvlib.spectrum
 
+from plantpredict_simulator._plant import ArrayDesign, InverterDesign, Orientation, Site, Sky
 
-# (tracking, tilt, azimuth, rotation min, rotation max)
-Orientation = tuple[int, float, float, float, float]
-
-
-@dataclass(frozen=True)
-class FieldDesign:
-    name: int
-    repeater: int
-    dc_kw: float
-    tracking: int  # 0 fixed tilt, 1 horizontal single-axis tracker, 2 seasonal tilt (treated as fixed)
-    tilt: float
-    azimuth: float
-    rotation_min: float
-    rotation_max: float
-    dc_loss_factor: float  # everything except soiling, which varies by month
-    module_watts: float
-
-    @property
-    def orientation(self) -> Orientation:
-        if self.tracking == 1:
-            return (1, 0.0, 180.0, self.rotation_min, self.rotation_max)
-        return (0, self.tilt, self.azimuth, 0.0, 0.0)
-
-
-@dataclass(frozen=True)
-class InverterDesign:
-    name: str
-    repeater: int
-    ac_kw: float
-    efficiency: float
-    fields: tuple[FieldDesign, ...]
-
-    @property
-    def dc_kw(self) -> float:
-        return sum(f.dc_kw * f.repeater for f in self.fields)
-
-
-@dataclass(frozen=True)
-class ArrayDesign:
-    block: int
-    block_repeater: int
-    name: int
-    repeater: int
-    ac_collection_loss: float
-    das_load_w: float
-    transformer: bool
-    transformer_kva: float
-    transformer_no_load: float
-    transformer_full_load: float
-    inverters: tuple[InverterDesign, ...]
-
-
-@dataclass(frozen=True)
-class Sky:
-    latitude: float
-    longitude: float
-    time_zone: float
-    annual_ghi: float  # kWh/m2
-    year: int
-    weather_key: str  # seeds the daily clearness, so one weather file always gives the same year
-
-
-@dataclass(frozen=True)
-class Site:
-    sky: Sky
-    albedo: tuple[float, ...]  # by month
-    soiling: tuple[float, ...]  # percent, by month
+_SAPM = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]["open_rack_glass_polymer"]
+WIND_SPEED = 1.0  # m/s
+RELATIVE_HUMIDITY = 50.0  # %, for precipitable water (spectral correction)
 
 
 @dataclass
 class Weather:
-    """One synthetic year, hour by hour."""
+    """One synthetic year, hour by hour (timestamps are the hour's start, in the site's standard time)."""
 
     timestamps: list[datetime.datetime]
     month: list[int]
     ghi: list[float]  # W/m2
     dhi: list[float]
     dni: list[float]
-    sun: list[tuple[float, float, float]]  # unit vector (east, north, up); up <= 0 at night
     zenith: list[float]  # degrees
     azimuth: list[float]  # degrees from north, clockwise
+    temperature: list[float]  # ambient, degC
 
 
 @dataclass
@@ -128,6 +69,7 @@ class Simulation:
     dc_kw: float
     ac_kw: float
     poa: list[float]  # DC-weighted plane-of-array irradiance, W/m2
+    losses: dict[str, float]  # irradiance and module losses in percent: iam, spectral, temperature
     dc_before_soiling_kwh: float
     dc_kwh: float  # after DC losses, before the inverter
     inverter_in_kwh: float  # after inverter efficiency, before clipping
@@ -143,115 +85,218 @@ class Simulation:
     nodes: dict[tuple[Any, ...], NodeSeries]  # requested nodes, keyed (block, array[, inverter[, field]])
 
 
-def build_site(
-    project: Mapping[str, Any], weather: Mapping[str, Any], prediction: Mapping[str, Any], seed: int
-) -> Site:
-    latitude = _number(project.get("latitude"), 0.0)
-    albedo = [DEFAULT_ALBEDO] * 12
-    soiling = [DEFAULT_SOILING] * 12
-    for factor in prediction.get("monthlyFactors") or []:
-        month = int(factor.get("month") or 0)
-        if 1 <= month <= 12:
-            albedo[month - 1] = _number(factor.get("albedo"), DEFAULT_ALBEDO)
-            soiling[month - 1] = _number(factor.get("soilingLoss"), DEFAULT_SOILING)
-    sky = Sky(
-        latitude=latitude,
-        longitude=_number(project.get("longitude"), 0.0),
-        time_zone=_number(project.get("standardOffsetFromUTC"), 0.0),
-        annual_ghi=annual_ghi(weather, latitude),
-        year=_year(weather.get("startDate")),
-        weather_key=f"{seed}:weather:{weather.get('id')}",
-    )
-    return Site(sky=sky, albedo=tuple(albedo), soiling=tuple(soiling))
+@dataclass(frozen=True)
+class _Sun:
+    """The synthetic year as pvlib series (cached per sky)."""
+
+    times: pd.DatetimeIndex
+    zenith: np.ndarray[Any, Any]
+    apparent_zenith: np.ndarray[Any, Any]
+    azimuth: np.ndarray[Any, Any]
+    ghi: np.ndarray[Any, Any]
+    dni: np.ndarray[Any, Any]
+    dhi: np.ndarray[Any, Any]
+    dni_extra: np.ndarray[Any, Any]
+    airmass: np.ndarray[Any, Any]
+    spectral: np.ndarray[Any, Any]
+    temperature: np.ndarray[Any, Any]
+    month: np.ndarray[Any, Any]
 
 
-def annual_ghi(weather: Mapping[str, Any], latitude: float) -> float:
-    """The weather file's GHI scaled to a year, or a latitude-based estimate when it has none."""
-    total = _number(weather.get("globalHorizontalIrradianceSum"), 0.0)
-    hours = _period_hours(weather.get("startDate"), weather.get("endDate"))
-    if total > 0 and hours >= 24:
-        yearly = total * HOURS / hours
-        if 300 <= yearly <= 3000:
-            return yearly
-    return min(2400.0, max(700.0, 2350.0 - 22.0 * abs(latitude)))
+@dataclass(frozen=True)
+class _Plane:
+    """One orientation's hourly plane-of-array figures (W/m2) and cell temperature."""
+
+    poa: np.ndarray[Any, Any]
+    effective_before_spectral: np.ndarray[Any, Any]
+    effective: np.ndarray[Any, Any]
+    cell_temperature: np.ndarray[Any, Any]
+
+
+def _hours(year: int, time_zone: float) -> pd.DatetimeIndex:
+    """8,760 hour starts: PlantPredict simulates 365 days and skips 29 February unless told otherwise."""
+    zone = datetime.timezone(datetime.timedelta(hours=time_zone))
+    index = pd.date_range(datetime.datetime(year, 1, 1, tzinfo=zone), periods=366 * 24, freq="h")
+    index = index[(index.year == year) & ~((index.month == 2) & (index.day == 29))]
+    return index[:8760]
+
+
+@contextlib.contextmanager
+def _pvlib_on_pandas_3() -> Iterator[None]:
+    """pvlib 0.16 still reads `DatetimeIndex.dayofyear`, which pandas 3 deprecates (a warning, and an error
+    under the tests' `filterwarnings = error`); nothing of ours can change that call."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"DatetimeIndex\.dayofyear is deprecated")
+        yield
 
 
 @functools.lru_cache(maxsize=8)
-def synthesize(site: Sky) -> Weather:
-    phi = math.radians(site.latitude)
-    days = _days(site.year)
-    cs: list[float] = []
-    sun: list[tuple[float, float, float]] = []
-    timestamps: list[datetime.datetime] = []
-    months: list[int] = []
-    for day in days:
-        n = day.timetuple().tm_yday
-        delta = math.radians(23.45 * math.sin(math.radians(360.0 * (284 + n) / 365.0)))
-        b = math.radians(360.0 * (n - 81) / 364.0)
-        equation_of_time = 9.87 * math.sin(2 * b) - 7.53 * math.cos(b) - 1.5 * math.sin(b)
-        correction = (4.0 * (site.longitude - 15.0 * site.time_zone) + equation_of_time) / 60.0
-        for hour in range(24):
-            omega = math.radians(15.0 * (hour + 0.5 + correction - 12.0))
-            up = math.sin(phi) * math.sin(delta) + math.cos(phi) * math.cos(delta) * math.cos(omega)
-            east = -math.cos(delta) * math.sin(omega)
-            north = math.sin(delta) * math.cos(phi) - math.cos(delta) * math.sin(phi) * math.cos(omega)
-            sun.append((east, north, up))
-            cs.append(1098.0 * up * math.exp(-0.057 / up) if up > 0.01 else 0.0)
-            timestamps.append(datetime.datetime(day.year, day.month, day.day, hour))
-            months.append(day.month)
-    clear_sky_annual = sum(cs) / 1000.0
-    ratio = site.annual_ghi / clear_sky_annual if clear_sky_annual > 0 else 0.0
+def _sun(sky: Sky) -> _Sun:
+    with _pvlib_on_pandas_3():
+        return _synthesize(sky)
+
+
+def _synthesize(sky: Sky) -> _Sun:
+    times = _hours(sky.year, sky.time_zone)
+    middle = times + pd.Timedelta(minutes=30)
+    location = pvlib.location.Location(sky.latitude, sky.longitude, altitude=sky.elevation)
+    position = location.get_solarposition(middle)
+    clear = location.get_clearsky(middle, model="ineichen", solar_position=position)
+    clear_ghi = clear["ghi"].to_numpy()
+    days = len(times) // 24
+    clear_annual = clear_ghi.sum() / 1000.0
+    ratio = sky.annual_ghi / clear_annual if clear_annual > 0 else 0.0
     # Clear days keep ~96 % of clear sky, cloudy ones ~45 %: pick the share of clear days that meets the target.
     p_clear = min(0.95, max(0.05, (ratio - 0.45) / 0.51))
-    rng = random.Random(site.weather_key)
-    clearness = [rng.uniform(0.92, 1.0) if rng.random() < p_clear else rng.uniform(0.15, 0.75) for _ in days]
-    ghi = [cs[h] * clearness[h // 24] for h in range(len(cs))]
-    total = sum(ghi) / 1000.0
-    scale = site.annual_ghi / total if total > 0 else 0.0
-    ghi = [g * scale for g in ghi]
-    dhi: list[float] = []
-    dni: list[float] = []
-    zenith: list[float] = []
-    azimuth: list[float] = []
-    for h, g in enumerate(ghi):
-        east, north, up = sun[h]
-        zenith.append(math.degrees(math.acos(max(-1.0, min(1.0, up)))))
-        azimuth.append(math.degrees(math.atan2(east, north)) % 360.0)
-        diffuse_fraction = min(0.95, max(0.12, 1.08 - 0.95 * clearness[h // 24]))
-        d = g * diffuse_fraction
-        dhi.append(d)
-        dni.append((g - d) / max(up, 0.065) if up > 0.01 else 0.0)
-    return Weather(timestamps, months, ghi, dhi, dni, sun, zenith, azimuth)
+    rng = random.Random(sky.weather_key)
+    clearness = np.array(
+        [rng.uniform(0.92, 1.0) if rng.random() < p_clear else rng.uniform(0.15, 0.75) for _ in range(days)]
+    )
+    ghi = clear_ghi * np.repeat(clearness, 24)
+    total = ghi.sum() / 1000.0
+    ghi = ghi * (sky.annual_ghi / total if total > 0 else 0.0)
+    zenith = position["zenith"].to_numpy()
+    if sky.decomposition == 2:
+        dni = pvlib.irradiance.dirint(pd.Series(ghi, index=middle), position["zenith"], middle).fillna(0.0)
+        dni = dni.to_numpy()
+        dhi = np.clip(ghi - dni * np.cos(np.radians(zenith)), 0.0, None)
+    else:
+        split = pvlib.irradiance.erbs(ghi, zenith, middle.day_of_year)
+        dni, dhi = np.asarray(split["dni"]), np.asarray(split["dhi"])
+    relative = pvlib.atmosphere.get_relative_airmass(position["apparent_zenith"].to_numpy())
+    absolute = pvlib.atmosphere.get_absolute_airmass(relative, pvlib.atmosphere.alt2pres(sky.elevation))
+    temperature = _ambient(times, sky.latitude, sky.mean_temperature)
+    water = pvlib.atmosphere.gueymard94_pw(temperature, RELATIVE_HUMIDITY)
+    spectral = pvlib.spectrum.spectral_factor_firstsolar(water, absolute, module_type="monosi")
+    return _Sun(
+        times=times,
+        zenith=zenith,
+        apparent_zenith=position["apparent_zenith"].to_numpy(),
+        azimuth=position["azimuth"].to_numpy(),
+        ghi=ghi,
+        dni=np.nan_to_num(dni),
+        dhi=np.nan_to_num(dhi),
+        dni_extra=np.asarray(pvlib.irradiance.get_extra_radiation(middle)),
+        airmass=np.nan_to_num(relative, nan=0.0),
+        spectral=np.nan_to_num(np.asarray(spectral), nan=1.0),
+        temperature=temperature,
+        month=times.month.to_numpy(),
+    )
+
+
+def _ambient(times: pd.DatetimeIndex, latitude: float, mean: float) -> np.ndarray[Any, Any]:
+    """A plausible ambient temperature year around the file's mean: a seasonal swing that grows with
+    latitude and a daily one. (No library synthesizes temperature without measured data: our assumption.)"""
+    season = 0.25 * abs(latitude)
+    summer = 200 if latitude >= 0 else 17  # day of year of the warmest days
+    day = times.day_of_year.to_numpy()
+    hour = times.hour.to_numpy()
+    seasonal = season * np.cos(2 * np.pi * (day - summer) / 365.0)
+    daily = 5.0 * np.cos(2 * np.pi * (hour - 15) / 24.0)
+    result: np.ndarray[Any, Any] = mean + seasonal + daily
+    return result
 
 
 @functools.lru_cache(maxsize=64)
-def plane_of_array(orientation: Orientation, site: Site) -> tuple[float, ...]:
-    """Hourly plane-of-array irradiance (W/m2): beam on the plane, isotropic sky diffuse, ground reflection."""
-    weather = synthesize(site.sky)
-    tracking, tilt, azimuth, rotation_min, rotation_max = orientation
-    out: list[float] = []
-    beta = math.radians(tilt)
-    gamma = math.radians(azimuth)
-    fixed_normal = (math.sin(beta) * math.sin(gamma), math.sin(beta) * math.cos(gamma), math.cos(beta))
-    for h, (east, north, up) in enumerate(weather.sun):
-        if up <= 0.01:
-            out.append(0.0)
-            continue
-        if tracking == 1:
-            rotation = max(rotation_min, min(rotation_max, math.degrees(math.atan2(east, up))))
-            r = math.radians(rotation)
-            normal = (math.sin(r), 0.0, math.cos(r))
-        else:
-            normal = fixed_normal
-        cos_aoi = max(0.0, normal[0] * east + normal[1] * north + normal[2] * up)
-        cos_tilt = normal[2]
-        albedo = site.albedo[weather.month[h] - 1]
-        out.append(
-            weather.dni[h] * cos_aoi
-            + weather.dhi[h] * (1 + cos_tilt) / 2
-            + weather.ghi[h] * albedo * (1 - cos_tilt) / 2
+def _plane(orientation: Orientation, site: Site) -> _Plane:
+    with _pvlib_on_pandas_3():
+        return _transpose(orientation, site)
+
+
+def _transpose(orientation: Orientation, site: Site) -> _Plane:
+    sun = _sun(site.sky)
+    tracking, tilt, azimuth, rotation_min, rotation_max, gcr = orientation
+    if tracking == 1:
+        tracked = pvlib.tracking.singleaxis(
+            sun.apparent_zenith,
+            sun.azimuth,
+            axis_tilt=0.0,
+            axis_azimuth=180.0,
+            max_angle=(rotation_min, rotation_max),
+            backtrack=gcr > 0,
+            gcr=gcr or 0.4,
         )
-    return tuple(out)
+        surface_tilt = np.nan_to_num(np.asarray(tracked["surface_tilt"]), nan=0.0)
+        surface_azimuth = np.nan_to_num(np.asarray(tracked["surface_azimuth"]), nan=180.0)
+    else:
+        surface_tilt = np.full(len(sun.zenith), tilt)
+        surface_azimuth = np.full(len(sun.zenith), azimuth)
+    albedo = np.asarray(site.albedo)[sun.month - 1]
+    total = pvlib.irradiance.get_total_irradiance(
+        surface_tilt,
+        surface_azimuth,
+        sun.apparent_zenith,
+        sun.azimuth,
+        sun.dni,
+        sun.ghi,
+        sun.dhi,
+        dni_extra=sun.dni_extra,
+        airmass=sun.airmass,
+        albedo=albedo,
+        model="haydavies" if site.transposition == 0 else "perez",
+    )
+    up = sun.zenith < 90.0
+    poa = np.where(up, np.nan_to_num(np.asarray(total["poa_global"])), 0.0)
+    direct = np.where(up, np.nan_to_num(np.asarray(total["poa_direct"])), 0.0)
+    diffuse = poa - direct
+    aoi = pvlib.irradiance.aoi(surface_tilt, surface_azimuth, sun.zenith, sun.azimuth)
+    iam = np.nan_to_num(np.asarray(pvlib.iam.physical(aoi)), nan=0.0)
+    before_spectral = direct * iam + diffuse
+    cell = pvlib.temperature.sapm_cell(poa, sun.temperature, WIND_SPEED, **_SAPM)
+    return _Plane(poa, before_spectral, before_spectral * sun.spectral, np.asarray(cell))
+
+
+def _field_dc(plane: _Plane, dc_kw: float, coefficient: float, at_25: bool = False) -> np.ndarray[Any, Any]:
+    temperature = np.full(len(plane.poa), 25.0) if at_25 else plane.cell_temperature
+    dc: np.ndarray[Any, Any] = np.asarray(
+        pvlib.pvsystem.pvwatts_dc(plane.effective, temperature, dc_kw, coefficient / 100.0)
+    )
+    clipped: np.ndarray[Any, Any] = np.clip(dc, 0.0, None)
+    return clipped
+
+
+@dataclass
+class _Totals:
+    dc0: float = 0.0
+    dc: float = 0.0
+    inv_in: float = 0.0
+    clip: float = 0.0
+    at_25: float = 0.0
+    with_temperature: float = 0.0
+    poa_weighted: float = 0.0
+    before_iam: float = 0.0
+    before_spectral: float = 0.0
+    effective: float = 0.0
+
+
+def _inverter(
+    inverter: InverterDesign, site: Site, soiling: np.ndarray[Any, Any], totals: _Totals, count: int
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """DC into and AC out of one inverter instance (kW per hour); totals gather `count` instances."""
+    hours = len(soiling)
+    dc = np.zeros(hours)
+    for f in inverter.fields:
+        plane = _plane(f.orientation, site)
+        size = f.dc_kw * f.repeater
+        field_dc = _field_dc(plane, size, f.temperature_coefficient)
+        before = field_dc * f.dc_loss_factor
+        totals.dc0 += before.sum() * count
+        dc += before * soiling
+        totals.with_temperature += field_dc.sum() * count
+        totals.at_25 += _field_dc(plane, size, f.temperature_coefficient, at_25=True).sum() * count
+        totals.poa_weighted += plane.poa.sum() * size * count
+        totals.before_spectral += plane.effective_before_spectral.sum() * size * count
+        totals.effective += plane.effective.sum() * size * count
+    efficiency = inverter.efficiency
+    pac0 = inverter.ac_kw
+    ac = np.asarray(pvlib.inverter.pvwatts(dc, pac0 / efficiency, eta_inv_nom=efficiency))
+    ac = np.clip(np.nan_to_num(ac), 0.0, None)
+    # pvlib clips at pac0; the energy the curve would have given above it is the clipping loss.
+    clipped = np.where(ac >= pac0 * (1 - 1e-9), np.clip(dc * efficiency - pac0, 0.0, None), 0.0)
+    totals.dc += dc.sum() * count
+    totals.inv_in += (ac.sum() + clipped.sum()) * count
+    totals.clip += clipped.sum() * count
+    return dc, ac
 
 
 def simulate(
@@ -260,278 +305,101 @@ def simulate(
     availability_loss: float,
     nodes: Sequence[tuple[Any, ...]] = (),
 ) -> Simulation:
-    weather = synthesize(site.sky)
-    soiling = [1 - site.soiling[m - 1] / 100.0 for m in weather.month]
-    hours = len(weather.ghi)
-
-    def poa_of(orientation: Orientation) -> tuple[float, ...]:
-        return plane_of_array(orientation, site)
-
+    sun = _sun(site.sky)
+    hours = len(sun.ghi)
+    soiling = 1 - np.asarray(site.soiling)[sun.month - 1] / 100.0
     wanted = set(nodes)
     node_series: dict[tuple[Any, ...], NodeSeries] = {}
-    output = [0.0] * hours
-    orientation_weights: dict[Orientation, float] = {}
-    blocks: dict[int, list[float]] = {}
-    totals = dict.fromkeys(
-        ("dc0", "dc", "inv_in", "clip", "inv_out", "coll", "aux", "xfmr", "night"),
-        0.0,
-    )
-    inverter_cache: dict[Any, tuple[list[float], list[float], list[float], float, float]] = {}
+    output = np.zeros(hours)
+    blocks: dict[int, np.ndarray[Any, Any]] = {}
+    totals = _Totals()
+    sums = dict.fromkeys(("inv_out", "coll", "aux", "xfmr", "night"), 0.0)
     dc_total = ac_total = 0.0
     for array in arrays:
         multiplier = array.repeater * array.block_repeater
-        array_ac = [0.0] * hours
+        array_ac = np.zeros(hours)
         for inverter in array.inverters:
-            signature = (
-                inverter.ac_kw,
-                inverter.efficiency,
-                tuple(
-                    (f.orientation, f.dc_kw * f.repeater * f.dc_loss_factor, f.dc_kw * f.repeater)
-                    for f in inverter.fields
-                ),
-            )
-            if signature not in inverter_cache:
-                inverter_cache[signature] = _inverter_hours(inverter, poa_of, soiling, hours)
-            dc, ac, clip, dc0_kwh, dc_kwh = inverter_cache[signature]
             count = inverter.repeater * multiplier
-            totals["dc0"] += dc0_kwh * count
-            totals["dc"] += dc_kwh * count
+            dc, ac = _inverter(inverter, site, soiling, totals, count)
             dc_total += inverter.dc_kw * count
             ac_total += inverter.ac_kw * count
-            for h in range(hours):
-                array_ac[h] += ac[h] * inverter.repeater
-            inv_in = sum(dc) * inverter.efficiency
-            totals["inv_in"] += inv_in * count
-            totals["clip"] += sum(clip) * count
+            array_ac += ac * inverter.repeater
             for f in inverter.fields:
-                weight = f.dc_kw * f.repeater * count
-                orientation_weights[f.orientation] = orientation_weights.get(f.orientation, 0.0) + weight
                 key = (array.block, array.name, inverter.name, f.name)
                 if key in wanted:
-                    poa = poa_of(f.orientation)
-                    scale = f.dc_kw * f.dc_loss_factor / 1000.0
-                    node_series[key] = NodeSeries(list(poa), [poa[h] * scale * soiling[h] for h in range(hours)])
-            inverter_key = (array.block, array.name, inverter.name)
-            if inverter_key in wanted:
-                node_series[inverter_key] = NodeSeries(
-                    [
-                        sum(poa_of(f.orientation)[h] * f.dc_kw * f.repeater for f in inverter.fields)
-                        / max(inverter.dc_kw, 1e-9)
-                        for h in range(hours)
-                    ],
-                    list(dc),
-                    list(ac),
+                    plane = _plane(f.orientation, site)
+                    field_dc = _field_dc(plane, f.dc_kw, f.temperature_coefficient) * f.dc_loss_factor * soiling
+                    node_series[key] = NodeSeries(plane.poa.tolist(), field_dc.tolist())
+            if (array.block, array.name, inverter.name) in wanted:
+                parts = [(f.dc_kw * f.repeater, _plane(f.orientation, site).poa) for f in inverter.fields]
+                poa = sum((w * p for w, p in parts), np.zeros(hours)) / max(inverter.dc_kw, 1e-9)
+                node_series[(array.block, array.name, inverter.name)] = NodeSeries(
+                    poa.tolist(), dc.tolist(), ac.tolist()
                 )
-        net = [0.0] * hours
-        inv_out = coll = aux = xfmr = night = 0.0
+        collected = array_ac * (1 - array.ac_collection_loss / 100.0)
         das_kw = array.das_load_w / 1000.0
-        for h in range(hours):
-            produced = array_ac[h]
-            collected = produced * (1 - array.ac_collection_loss / 100.0)
-            into = collected - das_kw
-            loss = 0.0
-            if array.transformer and array.transformer_kva > 0:
-                load = abs(into) / array.transformer_kva
-                loss = array.transformer_kva * (
-                    array.transformer_no_load / 100.0 + array.transformer_full_load / 100.0 * load * load
-                )
-            value = into - loss
-            net[h] = value
-            inv_out += produced
-            coll += produced - collected
-            aux += das_kw
-            xfmr += loss
-            if value < 0:
-                night -= value
-        for name, value in (("inv_out", inv_out), ("coll", coll), ("aux", aux), ("xfmr", xfmr), ("night", night)):
-            totals[name] += value * multiplier
+        into = collected - das_kw
+        transformer = np.zeros(hours)
+        if array.transformer and array.transformer_kva > 0:
+            load = np.abs(into) / array.transformer_kva
+            transformer = array.transformer_kva * (
+                array.transformer_no_load / 100.0 + array.transformer_full_load / 100.0 * load * load
+            )
+        net = into - transformer
+        sums["inv_out"] += array_ac.sum() * multiplier
+        sums["coll"] += (array_ac - collected).sum() * multiplier
+        sums["aux"] += das_kw * hours * multiplier
+        sums["xfmr"] += transformer.sum() * multiplier
+        sums["night"] += -net[net < 0].sum() * multiplier
         if (array.block, array.name) in wanted:
-            node_series[(array.block, array.name)] = NodeSeries([], list(array_ac), net)
-        block_out = blocks.setdefault(array.block, [0.0] * hours)
-        for h in range(hours):
-            block_out[h] += net[h] * multiplier
-            output[h] += net[h] * multiplier
+            node_series[(array.block, array.name)] = NodeSeries([], array_ac.tolist(), net.tolist())
+        blocks[array.block] = blocks.get(array.block, np.zeros(hours)) + net * multiplier
+        output += net * multiplier
     availability = 1 - availability_loss / 100.0
-    produced_kwh = sum(output)
-    plant_poa = [0.0] * hours
-    for orientation, weight in orientation_weights.items():
-        poa = poa_of(orientation)
-        share = weight / dc_total if dc_total > 0 else 0.0
-        for h in range(hours):
-            plant_poa[h] += poa[h] * share
+    produced_kwh = float(output.sum())
+    plant_series = np.zeros(hours)
+    weights: dict[Orientation, float] = {}
+    for array in arrays:
+        for inverter in array.inverters:
+            for f in inverter.fields:
+                share = f.dc_kw * f.repeater * inverter.repeater * array.repeater * array.block_repeater
+                weights[f.orientation] = weights.get(f.orientation, 0.0) + share
+    for orientation, weight in weights.items():
+        plant_series += _plane(orientation, site).poa * (weight / dc_total if dc_total > 0 else 0.0)
     return Simulation(
-        weather=weather,
+        weather=Weather(
+            timestamps=[t.replace(tzinfo=None) for t in sun.times.to_pydatetime()],
+            month=sun.month.tolist(),
+            ghi=sun.ghi.tolist(),
+            dhi=sun.dhi.tolist(),
+            dni=sun.dni.tolist(),
+            zenith=sun.zenith.tolist(),
+            azimuth=sun.azimuth.tolist(),
+            temperature=sun.temperature.tolist(),
+        ),
         dc_kw=dc_total,
         ac_kw=ac_total,
-        poa=plant_poa,
-        dc_before_soiling_kwh=totals["dc0"],
-        dc_kwh=totals["dc"],
-        inverter_in_kwh=totals["inv_in"],
-        clipped_kwh=totals["clip"],
-        inverter_out_kwh=totals["inv_out"],
-        ac_collection_kwh=totals["coll"],
-        aux_kwh=totals["aux"],
-        transformer_kwh=totals["xfmr"],
+        poa=plant_series.tolist(),
+        losses={
+            "iam": _percent(totals.poa_weighted - totals.before_spectral, totals.poa_weighted),
+            "spectral": _percent(totals.before_spectral - totals.effective, totals.before_spectral),
+            "temperature": _percent(totals.at_25 - totals.with_temperature, totals.at_25),
+        },
+        dc_before_soiling_kwh=totals.dc0,
+        dc_kwh=totals.dc,
+        inverter_in_kwh=totals.inv_in,
+        clipped_kwh=totals.clip,
+        inverter_out_kwh=sums["inv_out"],
+        ac_collection_kwh=sums["coll"],
+        aux_kwh=sums["aux"],
+        transformer_kwh=sums["xfmr"],
         availability_kwh=produced_kwh * (1 - availability),
-        night_kwh=totals["night"],
-        output=[value * availability for value in output],
-        blocks={name: [value * availability for value in series] for name, series in blocks.items()},
+        night_kwh=sums["night"],
+        output=(output * availability).tolist(),
+        blocks={name: (series * availability).tolist() for name, series in blocks.items()},
         nodes=node_series,
     )
 
 
-def _inverter_hours(
-    inverter: InverterDesign, poa_of: Callable[[Orientation], tuple[float, ...]], soiling: Sequence[float], hours: int
-) -> tuple[list[float], list[float], list[float], float, float]:
-    dc = [0.0] * hours
-    dc0_kwh = 0.0
-    for f in inverter.fields:
-        poa = poa_of(f.orientation)
-        scale = f.dc_kw * f.repeater * f.dc_loss_factor / 1000.0
-        for h in range(hours):
-            before = poa[h] * scale
-            dc0_kwh += before
-            dc[h] += before * soiling[h]
-    ac = [0.0] * hours
-    clip = [0.0] * hours
-    for h in range(hours):
-        available = dc[h] * inverter.efficiency
-        delivered = min(available, inverter.ac_kw)
-        ac[h] = delivered
-        clip[h] = available - delivered
-    return dc, ac, clip, dc0_kwh, sum(dc)
-
-
-def design_from_plant(
-    plant: Mapping[str, Any],
-    modules: Mapping[int, Mapping[str, Any]],
-    inverters: Mapping[int, Mapping[str, Any]],
-    latitude: float,
-) -> list[ArrayDesign]:
-    """Read a stored PowerPlant (camelCase JSON) into the model's designs."""
-    arrays: list[ArrayDesign] = []
-    default_azimuth = 180.0 if latitude >= 0 else 0.0
-    for b_index, block in enumerate(plant.get("blocks") or [], start=1):
-        block_name = int(_number(block.get("name"), b_index))
-        for a_index, array in enumerate(block.get("arrays") or [], start=1):
-            designed: list[InverterDesign] = []
-            for i_index, inverter in enumerate(array.get("inverters") or []):
-                library_inverter = inverters.get(int(_number(inverter.get("inverterId"), -1)), {})
-                fields: list[FieldDesign] = []
-                for f_index, dc_field in enumerate(inverter.get("dcFields") or [], start=1):
-                    module = modules.get(int(_number(dc_field.get("moduleId"), -1)), {})
-                    fields.append(_field_design(dc_field, module, f_index, default_azimuth))
-                designed.append(
-                    InverterDesign(
-                        name=str(inverter.get("name") or chr(ord("A") + i_index)),
-                        repeater=max(1, int(_number(inverter.get("repeater"), 1))),
-                        ac_kw=_inverter_ac_kw(inverter, library_inverter),
-                        efficiency=_efficiency(library_inverter),
-                        fields=tuple(fields),
-                    )
-                )
-            kva = sum(
-                _number(i.get("kVARating"), 0.0) * max(1, int(_number(i.get("repeater"), 1)))
-                for i in array.get("inverters") or []
-            )
-            arrays.append(
-                ArrayDesign(
-                    block=block_name,
-                    block_repeater=max(1, int(_number(block.get("repeater"), 1))),
-                    name=int(_number(array.get("name"), a_index)),
-                    repeater=max(1, int(_number(array.get("repeater"), 1))),
-                    ac_collection_loss=_number(array.get("acCollectionLoss"), 1.0),
-                    das_load_w=_number(array.get("dasLoad"), 0.0),
-                    transformer=bool(array.get("transformerEnabled", True)),
-                    transformer_kva=_number(array.get("transformerkVARating"), 0.0) or kva,
-                    transformer_no_load=_number(array.get("transformerNoLoadLoss"), 0.2),
-                    transformer_full_load=_number(array.get("transformerFullLoadLoss"), 0.7),
-                    inverters=tuple(designed),
-                )
-            )
-    return arrays
-
-
-def _field_design(
-    dc_field: Mapping[str, Any], module: Mapping[str, Any], index: int, default_azimuth: float
-) -> FieldDesign:
-    module_watts = _number(module.get("stcMaxPower"), 0.0) or _number(dc_field.get("plannedModuleRating"), 0.0)
-    strings = _number(dc_field.get("numberOfSeriesStringsWiredInParallel"), 0.0)
-    series = _number(dc_field.get("modulesWiredInSeries"), 0.0)
-    # The physical count decides when it is there; fieldDcPower (kW) is the UI's derived figure.
-    dc_kw = strings * series * module_watts / 1000.0 if strings > 0 and series > 0 and module_watts > 0 else 0.0
-    dc_kw = dc_kw or _number(dc_field.get("fieldDcPower"), 0.0)
-    losses = [
-        IAM_LOSS,
-        SPECTRAL_LOSS,
-        IRRADIANCE_LOSS,
-        TEMPERATURE_LOSS,
-        _number(dc_field.get("moduleMismatchCoefficient"), _number(module.get("moduleMismatchCoefficient"), 0.5)),
-        _number(dc_field.get("moduleQuality"), _number(module.get("moduleQuality"), 0.0)),
-        _number(dc_field.get("lightInducedDegradation"), _number(module.get("lightInducedDegradation"), 1.0)),
-        _number(dc_field.get("dcWiringLossAtSTC"), 1.5) * WIRING_ANNUAL_FRACTION,
-        _number(dc_field.get("dcHealth"), 1.0),
-    ]
-    factor = 1.0
-    for loss in losses:
-        factor *= 1 - loss / 100.0
-    tracking = int(_number(dc_field.get("trackingType"), 0))
-    return FieldDesign(
-        name=int(_number(dc_field.get("name"), index)),
-        repeater=max(1, int(_number(dc_field.get("repeater"), 1))),
-        dc_kw=max(0.0, dc_kw),
-        tracking=tracking,
-        tilt=_number(dc_field.get("moduleTilt"), 25.0),
-        azimuth=_number(dc_field.get("moduleAzimuth"), default_azimuth),
-        rotation_min=_number(dc_field.get("minimumTrackingLimitAngleD"), -60.0),
-        rotation_max=_number(dc_field.get("maximumTrackingLimitAngleD"), 60.0),
-        dc_loss_factor=max(0.0, factor),
-        module_watts=module_watts,
-    )
-
-
-def _inverter_ac_kw(inverter: Mapping[str, Any], library: Mapping[str, Any]) -> float:
-    setpoint = _number(inverter.get("setpointkW"), 0.0)
-    if setpoint > 0:
-        return setpoint
-    kva = _number(inverter.get("kVARating"), 0.0) or _number(library.get("apparentPower"), 0.0)
-    factor = _number(inverter.get("powerFactor"), 0.0) or _number(inverter.get("designDerate"), 1.0)
-    return kva * factor or _number(library.get("powerRated"), 0.0)
-
-
-def _efficiency(library: Mapping[str, Any]) -> float:
-    points = [
-        _number(point.get("efficiency"), 0.0)
-        for curve in library.get("efficiencyCurves") or []
-        for point in curve.get("efficiencyPoints") or []
-    ]
-    points = [p for p in points if 50 < p <= 100]
-    return (sum(points) / len(points) if points else 98.0) / 100.0
-
-
-def _number(value: Any, default: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return default
-    return float(value)
-
-
-def _year(start: Any) -> int:
-    if isinstance(start, str) and len(start) >= 4 and start[:4].isdigit():
-        return int(start[:4])
-    return 2005
-
-
-def _period_hours(start: Any, end: Any) -> float:
-    try:
-        first = datetime.datetime.fromisoformat(str(start))
-        last = datetime.datetime.fromisoformat(str(end))
-    except ValueError:
-        return float(HOURS)
-    return (last - first).total_seconds() / 3600.0 + 1
-
-
-def _days(year: int) -> list[datetime.date]:
-    """365 days: PlantPredict simulates 8,760 hours and skips 29 February unless told to use leap years."""
-    first = datetime.date(year, 1, 1)
-    days = [first + datetime.timedelta(days=i) for i in range(366)]
-    return [d for d in days if d.year == year and not (d.month == 2 and d.day == 29)][:365]
+def _percent(loss: float, base: float) -> float:
+    return loss / base * 100.0 if base > 0 else 0.0

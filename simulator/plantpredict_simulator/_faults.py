@@ -7,6 +7,7 @@ sees do not shift when traffic to another group changes.
 from __future__ import annotations
 
 import random
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -27,6 +28,8 @@ class FaultEngine:
     def __init__(self, config: SimulatorConfig) -> None:
         self._config = config
         self._rngs: dict[str, random.Random] = {}
+        # Injected latency waits here; tests replace it to observe waits without spending them.
+        self.sleep: Callable[[float], Awaitable[None]] = anyio.sleep
 
     def _rng(self, group: str) -> random.Random:
         if group not in self._rngs:
@@ -40,7 +43,7 @@ class FaultEngine:
     async def delay(self, group: str) -> None:
         route = self.faults.for_group(group)
         if route is not None and route.latency_ms > 0:
-            await anyio.sleep(route.latency_ms / 1000.0)
+            await self.sleep(route.latency_ms / 1000.0)
 
     def rejection(self, group: str) -> Response | None:
         """A 429 or 5xx instead of processing the request, or None. Neither request was processed."""

@@ -1,4 +1,4 @@
-"""Response shapes of the real API (see UPSTREAM.md "Errors") and request helpers shared by the routes."""
+"""PlantPredict's answer shapes (400 ModelState or text, 401 empty, 404 text) and request helpers for the routes."""
 
 from __future__ import annotations
 

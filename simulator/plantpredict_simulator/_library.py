@@ -148,6 +148,8 @@ _WEATHER_COMMON: dict[str, Any] = {
     "apiLocked": False,
     "apiDownloaded": False,
     "offsetMinutes": 0,
+    # Inside the live document's range (5-99): a fetched file must be valid to send back.
+    "groundCoverageRatio": 40,
 }
 
 WEATHER: list[dict[str, Any]] = [

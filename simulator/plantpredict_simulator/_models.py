@@ -27,7 +27,7 @@ from dateutil.parser import isoparse
 
 from plantpredict_client import models
 from plantpredict_client.types import UNSET, File, Unset
-from plantpredict_simulator._constraints import RULES, Rule
+from plantpredict_simulator._constraints import Rule, rules
 
 _DOTNET_NAMES: dict[type, str] = {
     float: "System.Double",
@@ -113,7 +113,7 @@ class Validator:
             self.error(path, f"Error converting value {_show(value)} to type '{cls.__name__}'.")
             return None
         specs = fields_of(cls)
-        rules = RULES.get(cls.__name__, {})
+        model_rules = rules(cls.__name__)
         out: dict[str, Any] = {}
         for raw_key, raw_value in value.items():
             spec = specs.get(str(raw_key).lower())
@@ -123,7 +123,7 @@ class Validator:
             converted = self._field(spec, raw_value, field_path)
             if converted is not _INVALID and converted is not _OMIT:
                 out[spec.key] = converted
-        for key, rule in rules.items():
+        for key, rule in model_rules.items():
             label = key[:1].upper() + key[1:]
             field_path = f"{path}.{label}"
             present = out.get(key)

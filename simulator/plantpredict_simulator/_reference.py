@@ -1,171 +1,32 @@
 """Read-only reference data: Definitions, Country, ASHRAE stations, version.
 
-Enumeration names and values are PlantPredict's own (GET /Definitions); the country list is a subset of
-ISO 3166-1; ASHRAE design conditions are approximate values for real stations, enough for the
-"closest station" lookups the official SDK makes before creating a prediction.
+Enumerations and countries are the reference document's recorded answers (carried by `_documents.json`);
+ASHRAE design conditions are approximate values for real stations, enough for the "closest station"
+lookups the official SDK makes before creating a prediction.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import math
+from collections.abc import Iterable
 from typing import Any
+
+from plantpredict_simulator import _documents
 
 API_VERSION = "12.13.0.0"
 
-_DEFINITIONS: dict[str, list[tuple[int, str]]] = {
-    "AirMassModelType": [(0, "Bird-Hulstrom"), (1, "Kasten-Sandia")],
-    "CellTechnologyTypeEnum": [
-        (1, "n-type mono c-Si"),
-        (2, "p-type mono c-Si PERC"),
-        (3, "p-type mono c-Si BSF"),
-        (4, "poly c-Si PERC"),
-        (5, "poly c-Si BSF"),
-        (6, "CdTe"),
-        (7, "CIGS"),
-        (8, "Mixed"),
-    ],
-    "ConstructionTypeEnum": [(1, "Glass-Glass"), (2, "Glass-Backsheet")],
-    "DataSourceType": [
-        (1, "Manufacturer"),
-        (2, "PVsyst"),
-        (3, "University of Geneva"),
-        (4, "Photon"),
-        (5, "Sandia Database"),
-        (6, "Custom"),
-        (7, "PlantPredict"),
-    ],
-    "DCFieldBacktrackingType": [(0, "True-Tracking"), (1, "Backtracking"), (2, "Time-Series")],
-    "DCFieldTrackingTypeEnum": [(0, "Fixed Tilt"), (1, "Horizontal Tracker"), (2, "Seasonal Tilt")],
-    "DegradationModel": [(0, "None"), (1, "Stepped AC"), (2, "Linear AC"), (3, "Linear DC"), (4, "Non-Linear DC")],
-    "DiffuseDirectDecompModelType": [(0, "Erbs"), (1, "Reindl"), (2, "DIRINT"), (3, "None")],
-    "DiffuseShadingModel": [(0, "None"), (1, "Schaar-Panchula")],
-    "DirectBeamShadingModel": [
-        (0, "Linear"),
-        (1, "None"),
-        (2, "2 Dimension (retired)"),
-        (3, "Fractional Electrical Shading"),
-        (5, "Module File Defined Shading"),
-    ],
-    "EntityType": [
-        (1, "Project"),
-        (2, "Module"),
-        (3, "Inverter"),
-        (4, "Weather"),
-        (5, "Prediction"),
-        (6, "MultiJunction"),
-    ],
-    "FacialityEnum": [(0, "Monofacial"), (1, "Bifacial")],
-    "IncidenceAngleModelType": [(2, "Sandia"), (3, "ASHRAE"), (4, "None"), (5, "Tabular IAM")],
-    "InverterType": [(0, "Unspecified"), (1, "String"), (2, "Central")],
-    "LibraryStatusEnum": [
-        (0, "Unknown"),
-        (1, "Draft-Private"),
-        (2, "Draft-Shared"),
-        (3, "Active"),
-        (4, "Retired"),
-        (5, "Global"),
-        (6, "Global-Retired"),
-    ],
-    "ModuleOrientation": [(0, "Landscape"), (1, "Portrait")],
-    "ModuleShadingResponse": [(0, "None"), (1, "Linear"), (2, "Fractional Electrical Shading")],
-    "ModuleTemperatureModelType": [(0, "Heat Balance"), (1, "Sandia")],
-    "PowerPlantDesignType": [(0, "Simple"), (1, "Advanced")],
-    "PredictionProcessingStep": [
-        (0, "Unknown"),
-        (1, "None"),
-        (2, "InitializeFromDatabase"),
-        (3, "PrePrediction"),
-        (4, "PreparePrediction"),
-        (5, "PrepareWeather"),
-        (8, "PreparePowerPlant"),
-        (15, "MainPrediction"),
-        (25, "AggregateResults"),
-        (26, "PostPrediction"),
-        (30, "CalculateResultSummary"),
-        (33, "StoreResults"),
-        (38, "Completed"),
-    ],
-    "PredictionStatusEnum": [
-        (1, "Draft-Private"),
-        (2, "Draft-Shared"),
-        (3, "Analysis"),
-        (4, "Bid"),
-        (5, "Contract"),
-        (6, "Development"),
-        (7, "As Built"),
-        (8, "Warranty"),
-        (9, "Archived"),
-    ],
-    "ProcessingStatusEnum": [
-        (0, "None"),
-        (1, "Queued"),
-        (2, "Running"),
-        (3, "Success"),
-        (4, "Error"),
-        (5, "Cancelled"),
-    ],
-    "ProjectStatusEnum": [(0, "Active"), (1, "Archived"), (2, "StringSize")],
-    "PvModelType": [(0, "1-Diode Recombination"), (1, "1-Diode"), (3, "1-Diode Recombination Non-Linear Temp")],
-    "SoilingModelType": [(0, "Constant Monthly"), (1, "Weather File"), (2, "None")],
-    "SpectralResponseEnum": [
-        (0, "No Spectral Shift"),
-        (1, "FS Series 4 & Earlier"),
-        (2, "FS Series 4-2 & Later"),
-        (3, "Sandia"),
-    ],
-    "SpectralShiftModel": [
-        (0, "None"),
-        (1, "1-Param Pwat or Sandia"),
-        (2, "2-Param Pwat and AM"),
-        (3, "Monthly Override"),
-    ],
-    "SpectralWeatherType": [(0, "None"), (1, "Ngan-PWat"), (2, "Ngan-RH"), (3, "Ngan-Dewpoint")],
-    "TranspositionModelType": [(0, "Hay"), (1, "Perez")],
-    "WeatherDataProvider": [
-        (1, "NREL"),
-        (2, "AWS Truepower"),
-        (3, "WindLogics"),
-        (4, "Meteonorm"),
-        (5, "3TIER"),
-        (6, "Clean Power Research"),
-        (7, "GeoModel Solar"),
-        (8, "GeoSUN Africa"),
-        (9, "SoDa"),
-        (10, "HelioClim"),
-        (11, "Solar Resource Assessment"),
-        (12, "EnergyPlus"),
-        (13, "Other"),
-        (14, "Customer"),
-        (15, "Solar Prospector"),
-        (16, "GlobalFED"),
-        (17, "NSRDB"),
-        (18, "WhiteBox Technologies"),
-        (19, "SolarGIS"),
-        (20, "NASA"),
-        (21, "3TIER/Vaisala"),
-        (22, "Solcast"),
-    ],
-    "WeatherDataType": [
-        (0, "Synthetic Monthly"),
-        (1, "Satellite"),
-        (2, "Ground Corrected"),
-        (3, "Measured"),
-        (4, "TMY3"),
-        (5, "TGY"),
-        (6, "TMY"),
-        (7, "PSM"),
-        (8, "SUNY"),
-        (9, "MTS2"),
-        (10, "CZ2010"),
-    ],
-    "WeatherPLevel": [(0, "P50"), (1, "P90"), (2, "N/A"), (3, "P95"), (4, "P99"), (5, "P75")],
-    "WeatherTimestampDefinitionEnum": [
-        (0, "Undefined"),
-        (1, "IntervalEnd"),
-        (2, "IntervalBegin"),
-        (3, "IntervalMiddle"),
-    ],
-}
+
+@functools.cache
+def _definitions() -> dict[str, list[tuple[int, str]]]:
+    """PlantPredict's enumerations, from the reference's recorded GET /Definitions answer."""
+    recorded = _documents.operations_by_key()["GET /definitions"].example or []
+    return {
+        entry["type"]: [(value["id"], value["name"]) for value in entry.get("values") or []]
+        for entry in recorded
+        if isinstance(entry, dict) and isinstance(entry.get("type"), str)
+    }
 
 
 def definitions(type_name: str | None) -> list[dict[str, Any]] | None:
@@ -173,83 +34,25 @@ def definitions(type_name: str | None) -> list[dict[str, Any]] | None:
     if type_name is None:
         return [
             {"type": name, "values": [{"id": i, "name": label} for i, label in values]}
-            for name, values in sorted(_DEFINITIONS.items(), key=lambda item: item[0].lower())
+            for name, values in sorted(_definitions().items(), key=lambda item: item[0].lower())
         ]
-    for name, values in _DEFINITIONS.items():
+    for name, values in _definitions().items():
         if name.lower() == type_name.lower():
             return [{"id": i, "name": label} for i, label in values]
     return None
 
 
 def definition_name(type_name: str, value: int | None, default: str = "None") -> str:
-    for i, label in _DEFINITIONS.get(type_name, []):
+    for i, label in _definitions().get(type_name, []):
         if i == value:
             return label
     return default
 
 
-# (name, ISO numeric, ISO alpha-3)
-_COUNTRIES: list[tuple[str, int, str]] = [
-    ("Argentina", 32, "ARG"),
-    ("Australia", 36, "AUS"),
-    ("Austria", 40, "AUT"),
-    ("Belgium", 56, "BEL"),
-    ("Brazil", 76, "BRA"),
-    ("Bulgaria", 100, "BGR"),
-    ("Canada", 124, "CAN"),
-    ("Chile", 152, "CHL"),
-    ("China", 156, "CHN"),
-    ("Colombia", 170, "COL"),
-    ("Czechia", 203, "CZE"),
-    ("Denmark", 208, "DNK"),
-    ("Egypt", 818, "EGY"),
-    ("Finland", 246, "FIN"),
-    ("France", 250, "FRA"),
-    ("Germany", 276, "DEU"),
-    ("Greece", 300, "GRC"),
-    ("Hungary", 348, "HUN"),
-    ("India", 356, "IND"),
-    ("Indonesia", 360, "IDN"),
-    ("Ireland", 372, "IRL"),
-    ("Israel", 376, "ISR"),
-    ("Italy", 380, "ITA"),
-    ("Japan", 392, "JPN"),
-    ("Jordan", 400, "JOR"),
-    ("Kenya", 404, "KEN"),
-    ("Korea, Republic of", 410, "KOR"),
-    ("Malaysia", 458, "MYS"),
-    ("Mexico", 484, "MEX"),
-    ("Morocco", 504, "MAR"),
-    ("Netherlands", 528, "NLD"),
-    ("New Zealand", 554, "NZL"),
-    ("Norway", 578, "NOR"),
-    ("Oman", 512, "OMN"),
-    ("Pakistan", 586, "PAK"),
-    ("Peru", 604, "PER"),
-    ("Philippines", 608, "PHL"),
-    ("Poland", 616, "POL"),
-    ("Portugal", 620, "PRT"),
-    ("Romania", 642, "ROU"),
-    ("Saudi Arabia", 682, "SAU"),
-    ("South Africa", 710, "ZAF"),
-    ("Spain", 724, "ESP"),
-    ("Sweden", 752, "SWE"),
-    ("Switzerland", 756, "CHE"),
-    ("Thailand", 764, "THA"),
-    ("Turkey", 792, "TUR"),
-    ("Ukraine", 804, "UKR"),
-    ("United Arab Emirates", 784, "ARE"),
-    ("United Kingdom", 826, "GBR"),
-    ("United States", 840, "USA"),
-    ("Viet Nam", 704, "VNM"),
-]
-
-
 def countries() -> list[dict[str, Any]]:
-    return [
-        {"id": index, "name": name, "numeric": numeric, "alpha": alpha}
-        for index, (name, numeric, alpha) in enumerate(_COUNTRIES, start=1)
-    ]
+    """The country list, as the reference's recorded GET /Country answer has it."""
+    recorded: list[dict[str, Any]] = copy.deepcopy(_documents.operations_by_key()["GET /country"].example or [])
+    return recorded
 
 
 # (station, WMO, lat, lon, elevation m, time zone, cool 99.6/0.4 %, max 50-year, min 50-year, min annual mean)
@@ -282,6 +85,24 @@ def distance_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
     return 3958.8 * 2 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def nearby(items: Iterable[dict[str, Any]], latitude: float, longitude: float, radius: float) -> list[dict[str, Any]]:
+    """The items (projects, weather files) within `radius` miles, nearest first, each with its `distance`."""
+    found = []
+    for item in items:
+        lat, lon = item.get("latitude"), item.get("longitude")
+        if (
+            isinstance(lat, bool)
+            or isinstance(lon, bool)
+            or not isinstance(lat, int | float)
+            or not isinstance(lon, int | float)
+        ):
+            continue
+        distance = distance_miles(latitude, longitude, lat, lon)
+        if distance <= radius:
+            found.append({**item, "distance": distance})
+    return sorted(found, key=lambda item: item["distance"])
 
 
 def ashrae_station(latitude: float, longitude: float, name: str | None = None) -> dict[str, Any]:

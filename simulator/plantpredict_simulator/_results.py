@@ -6,13 +6,16 @@ answers: camelCase summary with `years[].totalEnergy` (kWh), `summaryFactors[]` 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from plantpredict_simulator import _energy
-from plantpredict_simulator._http import BadRequest, NotFound
-from plantpredict_simulator._reference import API_VERSION, definition_name
+from plantpredict_simulator import _plant
+from plantpredict_simulator._reference import definition_name
+from plantpredict_simulator._shape import UTC
+
+if TYPE_CHECKING:
+    from plantpredict_simulator import _energy
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -34,22 +37,25 @@ class RunSnapshot:
     summary_id: int
     cached_summary: dict[str, Any] | None = field(default=None, repr=False)
 
-    def site(self) -> _energy.Site:
-        return _energy.build_site(self.project, self.weather, self.prediction, self.seed)
+    def site(self) -> _plant.Site:
+        return _plant.build_site(self.project, self.weather, self.prediction, self.seed)
 
-    def designs(self) -> list[_energy.ArrayDesign]:
+    def designs(self) -> list[_plant.ArrayDesign]:
         latitude = float(self.project.get("latitude") or 0.0)
-        return _energy.design_from_plant(self.plant, self.modules, self.inverters, latitude)
+        return _plant.design_from_plant(self.plant, self.modules, self.inverters, latitude)
 
     def simulate(self, nodes: Sequence[tuple[Any, ...]] = ()) -> _energy.Simulation:
         availability = self.plant.get("availabilityLoss")
         loss = float(availability) if isinstance(availability, int | float) else 0.0
+        # pvlib and pandas load here, on the first run: importing the simulator stays light.
+        from plantpredict_simulator import _energy
+
         return _energy.simulate(self.site(), self.designs(), loss, nodes)
 
 
 def design_problems(plant: Mapping[str, Any], modules: Mapping[int, Any], inverters: Mapping[int, Any]) -> str | None:
     """Why a power plant cannot run (400 text/plain from Run), or None."""
-    arrays = _energy.design_from_plant(plant, modules, inverters, 0.0)
+    arrays = _plant.design_from_plant(plant, modules, inverters, 0.0)
     dc = sum(i.dc_kw * i.repeater * a.repeater * a.block_repeater for a in arrays for i in a.inverters)
     ac = sum(i.ac_kw * i.repeater * a.repeater * a.block_repeater for a in arrays for i in a.inverters)
     if dc <= 0:
@@ -65,9 +71,10 @@ def result_summary(snapshot: RunSnapshot, next_id: Callable[[], int]) -> dict[st
     sim = snapshot.simulate()
     project, prediction, weather = snapshot.project, snapshot.prediction, snapshot.weather
     arrays = snapshot.designs()
+    site = snapshot.site()
     year_count = max(1, int(prediction.get("yearRepeater") or 1))
     degradation = _degradation_rate(prediction)
-    first_year = _year_losses(sim)
+    first_year = _year_losses(sim, arrays)
     years = []
     for index in range(year_count):
         factor = (1 - degradation) ** index
@@ -87,23 +94,21 @@ def result_summary(snapshot: RunSnapshot, next_id: Callable[[], int]) -> dict[st
         "id": snapshot.summary_id,
         "predictionName": prediction.get("name") or "",
         "runBy": snapshot.run_by,
-        "timeOfPrediction": snapshot.finished.isoformat(),
+        # Server instants are UTC; the run's own hours are the site's wall-clock (shaped with its offset).
+        "timeOfPrediction": snapshot.finished.isoformat() + UTC,
         "elapsedTimeMinutes": (snapshot.finished - snapshot.started).total_seconds() / 60.0,
-        "execDate": snapshot.finished.isoformat(),
-        "toolName": "PlantPredict",
-        "toolVersion": API_VERSION,
+        "execDate": snapshot.finished.isoformat() + UTC,
+        # The numbers come from pvlib: the summary names the library and the models it ran.
+        "toolName": "PlantPredict sim",
+        "toolVersion": _plant.MODELS["tool"],
         "start": sim.weather.timestamps[0].isoformat(),
         "end": sim.weather.timestamps[-1].isoformat(),
-        "decompositionModel": definition_name(
-            "DiffuseDirectDecompModelType", prediction.get("diffuseDirectDecompModel")
-        ),
-        "transpositionModel": definition_name("TranspositionModelType", prediction.get("transpositionModel"), "Perez"),
-        "perezCoefficients": "PlantPredict",
-        "incModel": "Physical IAM",
-        "airMassModel": definition_name("AirMassModelType", prediction.get("airMassModel"), "Bird-Hulstrom"),
-        "moduleTemperatureModel": definition_name(
-            "ModuleTemperatureModelType", prediction.get("modTempModel"), "Heat Balance"
-        ),
+        "decompositionModel": _model("decomposition", site.sky.decomposition, "Erbs"),
+        "transpositionModel": _model("transposition", site.transposition, "Perez"),
+        "perezCoefficients": "pvlib (Perez 1990)",
+        "incModel": _plant.MODELS["iam"],
+        "airMassModel": _plant.MODELS["airMass"],
+        "moduleTemperatureModel": _plant.MODELS["temperature"],
         "degradationModel": definition_name("DegradationModel", prediction.get("degradationModel")),
         "circumsolarTreatment": "Diffuse",
         "directShadingModel": "Module File Defined Shading",
@@ -113,7 +118,7 @@ def result_summary(snapshot: RunSnapshot, next_id: Callable[[], int]) -> dict[st
         "degradationRate": degradation,
         "nonLinearDegradationRates": None,
         "lightAndElevationTemperatureDegradationRates": None,
-        "spectralShiftModel": definition_name("SpectralShiftModel", prediction.get("spectralShiftModel")),
+        "spectralShiftModel": _plant.MODELS["spectral"],
         "useWeatherDNI": bool(prediction.get("useMeteoDni", False)),
         "useMeteoPOAI": bool(prediction.get("useMeteoPOAI", False)),
         "useBacksidePOAI": bool(prediction.get("useBacksidePOAI", False)),
@@ -121,8 +126,10 @@ def result_summary(snapshot: RunSnapshot, next_id: Callable[[], int]) -> dict[st
         **_uncertainty(prediction),
         "yearRepeater": year_count,
         "projectName": project.get("name") or "",
-        "projectLocality": ", ".join(str(p) for p in (project.get("locality"), project.get("stateProvinceCode")) if p),
-        "projectCountry": project.get("country") or "",
+        # Null when the project has none, as PlantPredict sends (the live document wants a string).
+        "projectLocality": ", ".join(str(p) for p in (project.get("locality"), project.get("stateProvinceCode")) if p)
+        or None,
+        "projectCountry": project.get("country") or None,
         "projectLat": project.get("latitude"),
         "projectLon": project.get("longitude"),
         "projectLatLon": f"{project.get('latitude', 0):.2f}/{project.get('longitude', 0):.2f}",
@@ -184,6 +191,12 @@ def result_summary(snapshot: RunSnapshot, next_id: Callable[[], int]) -> dict[st
     return summary
 
 
+def _model(kind: str, value: int, fallback: str) -> str:
+    names = _plant.MODELS[kind]
+    assert isinstance(names, dict)
+    return str(names.get(value, fallback))
+
+
 def _degradation_rate(prediction: Mapping[str, Any]) -> float:
     # Degradation model 0 is "None": the rate is reported but not applied, as in the recorded summary.
     if not prediction.get("degradationModel"):
@@ -211,7 +224,31 @@ def _uncertainty(prediction: Mapping[str, Any]) -> dict[str, float]:
     }
 
 
-def _year_losses(sim: _energy.Simulation) -> dict[str, float]:
+# Every loss field of the live document's summary years, with what this model computes or 0 where it does
+# not model the effect (shading, bifacial, ESS, LeTID, tracker motors, SunSolve, LGIA limitation).
+UNMODELLED_LOSSES = (
+    "farShadingLoss",
+    "nearShadingLoss",
+    "elecShadingLoss",
+    "moduleBackMismatchLoss",
+    "biFacialityLoss",
+    "structureShadingLoss",
+    "sunSolveTransmissionGainLoss",
+    "leTIDLoss",
+    "inverterCoolingLoss",
+    "trackerMotorLoss",
+    "lgiaLimitationLoss",
+)
+_DC_LOSS_FIELDS = {
+    "mismatch": "moduleMismatchLoss",
+    "quality": "moduleQualityLoss",
+    "lid": "lidLoss",
+    "wiring": "dcWiringLoss",
+    "health": "dcHealthLoss",
+}
+
+
+def _year_losses(sim: _energy.Simulation, arrays: Sequence[_plant.ArrayDesign]) -> dict[str, float]:
     """Loss figures in percent of the energy entering each stage, as the summary reports them."""
 
     def pct(loss: float, base: float) -> float:
@@ -220,13 +257,19 @@ def _year_losses(sim: _energy.Simulation) -> dict[str, float]:
     ghi = sum(sim.weather.ghi)
     poa = sum(sim.poa)
     after_collection = sim.inverter_out_kwh - sim.ac_collection_kwh
+    transposition = -pct(poa - ghi, ghi)
     return {
-        "transpositionOnPlane": -pct(poa - ghi, ghi),
+        "transpositionOnPlane": transposition,
+        # No horizon or ground correction here: the corrected figure is the plain one.
+        "correctedTranspositionOnPlane": transposition,
         "soilingLoss": pct(sim.dc_before_soiling_kwh - sim.dc_kwh, sim.dc_before_soiling_kwh),
-        "iamFactorLoss": _energy.IAM_LOSS,
-        "spectralLoss": _energy.SPECTRAL_LOSS,
-        "moduleIrradianceLoss": _energy.IRRADIANCE_LOSS,
-        "moduleTemperatureLoss": _energy.TEMPERATURE_LOSS,
+        "iamFactorLoss": sim.losses["iam"],
+        "spectralLoss": sim.losses["spectral"],
+        "moduleIrradianceLoss": 0.0,  # PVWatts DC is linear in irradiance: no low-light loss
+        "moduleTemperatureLoss": sim.losses["temperature"],
+        **_dc_losses(arrays),
+        **dict.fromkeys(UNMODELLED_LOSSES, 0.0),
+        "backsideIrradiance": 0.0,
         "inverterEfficiencyLoss": pct(sim.dc_kwh - sim.inverter_in_kwh, sim.dc_kwh),
         "inverterLimitationLoss": pct(sim.clipped_kwh, sim.inverter_in_kwh),
         "acCollectionLinesLoss": pct(sim.ac_collection_kwh, sim.inverter_out_kwh),
@@ -235,6 +278,20 @@ def _year_losses(sim: _energy.Simulation) -> dict[str, float]:
         "availabilityLoss": pct(sim.availability_kwh, sum(sim.output) + sim.availability_kwh),
         "nighttimeLosses": pct(sim.night_kwh, sum(sim.output)),
     }
+
+
+def _dc_losses(arrays: Sequence[_plant.ArrayDesign]) -> dict[str, float]:
+    """The DC fields' constant losses, weighted by DC size."""
+    totals = dict.fromkeys(_DC_LOSS_FIELDS.values(), 0.0)
+    weight = 0.0
+    for array in arrays:
+        for inverter in array.inverters:
+            for f in inverter.fields:
+                size = f.dc_kw * f.repeater * inverter.repeater * array.repeater * array.block_repeater
+                weight += size
+                for name, value in f.dc_loss_parts:
+                    totals[_DC_LOSS_FIELDS[name]] += value * size
+    return {name: value / weight if weight else 0.0 for name, value in totals.items()}
 
 
 def _summary_year(
@@ -271,25 +328,9 @@ def _summary_year(
             for m in range(12)
         ],
         "summaryFactors": [_summary_factor(sim, energy, next_id)],
-        "farShadingLoss": 0,
-        "nearShadingLoss": 0,
-        "elecShadingLoss": 0,
-        "moduleQualityLoss": 0,
-        "lidLoss": 0,
-        "moduleMismatchLoss": 0,
-        "moduleBackMismatchLoss": 0,
-        "biFacialityLoss": 0,
-        "structureShadingLoss": 0,
-        "backsideIrradiance": 0,
-        "dcWiringLoss": 0,
-        "dcHealthLoss": 0,
-        "degradationLoss": (1 - factor) * 100.0,
-        "leTIDLoss": 0,
-        "inverterCoolingLoss": 0,
-        "trackerMotorLoss": 0,
         **{key: value for key, value in losses.items() if key != "nighttimeLosses"},
+        "degradationLoss": (1 - factor) * 100.0,
         "transformerTransmissionLineLoss": [],
-        "lgiaLimitationLoss": 0,
         "monthlySums": {
             "id": next_id(),
             "energySums": [{"id": next_id(), "month": m + 1, "sum": monthly_energy[m]} for m in range(12)],
@@ -343,7 +384,7 @@ def _summary_factor(sim: _energy.Simulation, energy: float, next_id: Callable[[]
 
 def _block_summaries(
     sim: _energy.Simulation,
-    arrays: Sequence[_energy.ArrayDesign],
+    arrays: Sequence[_plant.ArrayDesign],
     tracking_name: str,
     losses: Mapping[str, float],
     next_id: Callable[[], int],
@@ -445,188 +486,3 @@ def _module_summaries(snapshot: RunSnapshot, next_id: Callable[[], int]) -> list
             }
         )
     return out
-
-
-def result_details(snapshot: RunSnapshot) -> dict[str, Any]:
-    sim = snapshot.simulate()
-    stamps = sim.weather.timestamps
-    efficiency_loss = (sim.dc_kwh - sim.inverter_in_kwh) / sim.dc_kwh * 100.0 if sim.dc_kwh else 0.0
-
-    def row(stamp: datetime.datetime, hours: Iterable[int]) -> dict[str, Any]:
-        selected = list(hours)
-        energy = sum(sim.output[h] for h in selected)
-        poa = sum(sim.poa[h] for h in selected) / 1000.0
-        yield_dc = energy / sim.dc_kw if sim.dc_kw else 0.0
-        return {
-            "TimeStamp": stamp.isoformat(),
-            "POAI": poa,
-            "EnergyGenerated": energy / 1000.0,
-            "SpecificYieldDC": yield_dc,
-            "PerformanceRatio": yield_dc / poa * 100.0 if poa > 0 else 0.0,
-            "InverterLimitationLoss": 0.0,
-            "ACCapacityFactor": energy / (sim.ac_kw * len(selected)) * 100.0 if sim.ac_kw and selected else 0.0,
-            "ESSPVEnergy": 0,
-            "ESSBatteryEnergy": 0,
-            "NearShadingLoss": 0,
-            "ModuleIrradianceLoss": _energy.IRRADIANCE_LOSS if poa > 0 else 0,
-            "ModuleTemperatureLoss": _energy.TEMPERATURE_LOSS if poa > 0 else 0,
-            "InverterEfficiencyLoss": efficiency_loss if poa > 0 else 0,
-            "SpectralLoss": _energy.SPECTRAL_LOSS if poa > 0 else 0,
-        }
-
-    hours = range(len(stamps))
-    days: dict[datetime.date, list[int]] = {}
-    months: dict[tuple[int, int], list[int]] = {}
-    for h in hours:
-        days.setdefault(stamps[h].date(), []).append(h)
-        months.setdefault((stamps[h].year, stamps[h].month), []).append(h)
-    year_row = row(stamps[0], hours)
-    year_row["InverterLimitationLoss"] = sim.clipped_kwh / sim.inverter_in_kwh * 100.0 if sim.inverter_in_kwh else 0.0
-    total = dict(year_row, TimeStamp=(stamps[-1] + datetime.timedelta(hours=1)).isoformat())
-    return {
-        "StartDate": stamps[0].isoformat(),
-        "EndDate": stamps[-1].isoformat(),
-        "SubHourlyDetails": [],
-        "HourlyDetails": [row(stamps[h], (h,)) for h in hours],
-        "DailyDetails": [row(stamps[members[0]], members) for members in days.values()],
-        "MonthlyDetails": [row(stamps[members[0]], members) for members in months.values()],
-        "YearlyDetails": [year_row],
-        "Total": total,
-    }
-
-
-def nodal_json(
-    snapshot: RunSnapshot,
-    block: int | None,
-    array: int | None,
-    inverter: str | None,
-    dc_field: int | None,
-    parameters: str | None,
-) -> dict[str, Any]:
-    """System, block, array, inverter or DC-field level, by which query parameters are given."""
-    if (array is not None and block is None) or (inverter is not None and array is None):
-        raise BadRequest("blockNumber, arrayNumber, inverterName and dcFieldNumber narrow the scope in that order.")
-    if dc_field is not None and inverter is None:
-        raise BadRequest("dcFieldNumber needs inverterName.")
-    arrays = snapshot.designs()
-    header: dict[str, Any] = {
-        "ProjectName": snapshot.project.get("name") or "",
-        "PredictionName": snapshot.prediction.get("name") or "",
-    }
-    if block is None:
-        sim = snapshot.simulate()
-        rows = [
-            {"TimeStamp": _nodal_stamp(t), "PlantPower": sim.output[h] * 1000.0, "WeightedPOAI": sim.poa[h]}
-            for h, t in enumerate(sim.weather.timestamps)
-        ]
-        return {**header, "SystemData": _filter(rows, parameters)}
-    members = [a for a in arrays if a.block == block]
-    if not members:
-        raise NotFound("Block")
-    header["BlockNumber"] = block
-    if array is None:
-        sim = snapshot.simulate()
-        series = sim.blocks.get(block, [0.0] * len(sim.output))
-        repeater = members[0].block_repeater
-        rows = [
-            {"TimeStamp": _nodal_stamp(t), "BlockPower": series[h] * 1000.0 / repeater, "WeightedPOAI": sim.poa[h]}
-            for h, t in enumerate(sim.weather.timestamps)
-        ]
-        return {**header, "BlockData": _filter(rows, parameters)}
-    target = next((a for a in members if a.name == array), None)
-    if target is None:
-        raise NotFound("Array")
-    header.update({"ArrayNumber": array, "ArrayRepeater": target.repeater})
-    if inverter is None:
-        sim = snapshot.simulate([(block, array)])
-        node = sim.nodes[(block, array)]
-        rows = [_array_row(target, t, node.ac_kw[h]) for h, t in enumerate(sim.weather.timestamps)]
-        return {**header, "ArrayData": _filter(rows, parameters)}
-    unit = next((i for i in target.inverters if i.name.lower() == inverter.lower()), None)
-    if unit is None:
-        raise NotFound("Inverter")
-    header.update({"InverterName": unit.name, "InverterRepeater": unit.repeater})
-    if dc_field is None:
-        sim = snapshot.simulate([(block, array, unit.name)])
-        node = sim.nodes[(block, array, unit.name)]
-        rows = [_inverter_row(unit, t, node.dc_kw[h], node.ac_kw[h]) for h, t in enumerate(sim.weather.timestamps)]
-        return {**header, "InverterData": _filter(rows, parameters)}
-    design = next((f for f in unit.fields if f.name == dc_field), None)
-    if design is None:
-        raise NotFound("DC field")
-    sim = snapshot.simulate([(block, array, unit.name, dc_field)])
-    node = sim.nodes[(block, array, unit.name, dc_field)]
-    header.update({"DCFieldNumber": dc_field, "DCFieldRepeater": design.repeater})
-    rows = [
-        {
-            "TimeStamp": _nodal_stamp(t),
-            "SunZenithAngle": sim.weather.zenith[h],
-            "SunAzimuthAngle": sim.weather.azimuth[h],
-            "ModuleTiltAngle": design.tilt if design.tracking != 1 else 0.0,
-            "POAI": node.poa[h],
-            "DCPower": node.dc_kw[h] * 1000.0,
-        }
-        for h, t in enumerate(sim.weather.timestamps)
-    ]
-    return {**header, "DCFieldData": _filter(rows, parameters)}
-
-
-def _array_row(array: _energy.ArrayDesign, stamp: datetime.datetime, ac_kw: float) -> dict[str, Any]:
-    produced = ac_kw * 1000.0
-    collection = produced * array.ac_collection_loss / 100.0
-    into = produced - collection - array.das_load_w
-    rating = array.transformer_kva * 1000.0
-    load = abs(into) / rating if rating else 0.0
-    transformer = (
-        rating * (array.transformer_no_load / 100.0 + array.transformer_full_load / 100.0 * load * load)
-        if array.transformer
-        else 0.0
-    )
-    return {
-        "TimeStamp": _nodal_stamp(stamp),
-        "ACCollectionLoss": collection,
-        "ACPowerOutput": produced - collection,
-        "ShelterCoolingLoss": 0,
-        "DataAcquisitionSystemLoss": array.das_load_w,
-        "TrackerMotorLossAggregate": 0,
-        "TotalACInverterPowerOutput": produced,
-        "DegradationCoefficient": 1,
-        "PowerAfterDegradation": produced - collection,
-        "ACPowerIntoTransformer": into,
-        "TransformerLosses": transformer,
-        "TransformerOutputPower": into - transformer,
-    }
-
-
-def _inverter_row(
-    inverter: _energy.InverterDesign, stamp: datetime.datetime, dc_kw: float, ac_kw: float
-) -> dict[str, Any]:
-    dc = dc_kw * 1000.0
-    ac = ac_kw * 1000.0
-    voltage = 1100.0 if dc > 0 else 0.0
-    return {
-        "TimeStamp": _nodal_stamp(stamp),
-        "DCVoc": 1350.0 if dc > 0 else 0.0,
-        "DCInitialVoltage": voltage,
-        "DCInitialCurrent": dc / voltage if voltage else 0.0,
-        "DCInitialPower": dc,
-        "DCVoltage": voltage,
-        "DCCurrent": ac / inverter.efficiency / voltage if voltage else 0.0,
-        "DCPower": ac / inverter.efficiency if dc > 0 else 0.0,
-        "Efficiency": inverter.efficiency * 100.0 if dc > 0 else 0.0,
-        "OffMppPowerLoss": max(0.0, dc - ac / inverter.efficiency) if dc > 0 else 0.0,
-        "ACPower": ac,
-        "InverterRegion": 2 if dc * inverter.efficiency > ac + 1e-6 else 1,
-        "ACPowerLimit": inverter.ac_kw * 1000.0,
-    }
-
-
-def _nodal_stamp(stamp: datetime.datetime) -> str:
-    return stamp.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _filter(rows: list[dict[str, Any]], parameters: str | None) -> list[dict[str, Any]]:
-    if not parameters:
-        return rows
-    wanted = {p.strip().lower() for p in parameters.split(",") if p.strip()}
-    return [{k: v for k, v in row.items() if k == "TimeStamp" or k.lower() in wanted} for row in rows]

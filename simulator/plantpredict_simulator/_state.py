@@ -91,8 +91,7 @@ class Store:
         return self._config.clock()
 
     def timestamp(self) -> str:
-        moment = datetime.datetime.fromtimestamp(self.now(), datetime.UTC).replace(tzinfo=None)
-        return moment.isoformat()
+        return _iso(self.now())
 
     def next_child_id(self) -> int:
         return next(self._child_ids)
@@ -256,4 +255,5 @@ class Store:
 
 
 def _iso(epoch: float) -> str:
-    return datetime.datetime.fromtimestamp(epoch, datetime.UTC).replace(tzinfo=None).isoformat()
+    """A server instant in UTC, with its offset (PlantPredict leaves it out; the document wants it)."""
+    return datetime.datetime.fromtimestamp(epoch, datetime.UTC).isoformat()

@@ -20,10 +20,9 @@ from starlette.applications import Starlette
 from plantpredict_simulator import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
-    DEFAULT_PASSWORD,
-    DEFAULT_USERNAME,
     Simulator,
     SimulatorTransport,
+    password_grant_form,
 )
 from tests.conftest import REPO
 
@@ -60,19 +59,6 @@ class ManualClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
-
-
-def password_form(**overrides: str) -> dict[str, str]:
-    form = {
-        "grant_type": "password",
-        "username": DEFAULT_USERNAME,
-        "password": DEFAULT_PASSWORD,
-        "client_id": DEFAULT_CLIENT_ID,
-        "client_secret": DEFAULT_CLIENT_SECRET,
-        "scope": "openid offline_access",
-    }
-    form.update(overrides)
-    return form
 
 
 def refresh_form(refresh_token: str, **overrides: str) -> dict[str, str]:
@@ -180,7 +166,7 @@ class InProcess:
         return simulator
 
     async def password_grant(self, **overrides: str) -> httpx.Response:
-        return await self.http.post("/oauth2/v1/token", data=password_form(**overrides))
+        return await self.http.post("/oauth2/v1/token", data=password_grant_form(**overrides))
 
     async def token(self) -> str:
         if self._token is None:

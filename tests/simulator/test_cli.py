@@ -9,9 +9,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from plantpredict_simulator import DEFAULT_CLIENT_ID, DEFAULT_USERNAME
+from plantpredict_simulator import DEFAULT_CLIENT_ID, DEFAULT_USERNAME, password_grant_form
 from tests.conftest import REPO
-from tests.simulator._support import RunningSimulator, password_form, project_body, unlogged_urls
+from tests.simulator._support import RunningSimulator, project_body, unlogged_urls
 
 pytestmark = pytest.mark.slow
 
@@ -66,8 +66,8 @@ def test_secrets_and_tokens_never_appear_in_its_output(launch: Callable[..., Run
     running = launch("--admin", "--log-level", "debug", "--password", password, "--client-secret", secret)
     assert "<as given>" in running.first_lines[1]
     with httpx.Client(base_url=running.base_url, timeout=5) as http:
-        okta = http.post("/oauth2/v1/token", data=password_form(password=password, client_secret=secret)).json()
-        http.post("/oauth2/v1/token", data=password_form(password="wrong-" + password, client_secret=secret))
+        okta = http.post("/oauth2/v1/token", data=password_grant_form(password=password, client_secret=secret)).json()
+        http.post("/oauth2/v1/token", data=password_grant_form(password="wrong-" + password, client_secret=secret))
         with unlogged_urls():
             sdk_style = http.post(
                 "/oauth2/token",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 
 import httpx
@@ -18,18 +17,33 @@ async def _statuses(sim: InProcess, path: str, count: int) -> list[int]:
     return [(await sim.api("GET", path)).status_code for _ in range(count)]
 
 
+class RecordedSleep:
+    """Stands in for the fault engine's sleep: records each injected wait, and (with `gate`) holds every
+    waiter until `gate` of them are waiting at once, so overlap is proven by events, not by timing."""
+
+    def __init__(self, gate: int = 0) -> None:
+        self.waits: list[float] = []
+        self._gate = gate
+        self._all_in = asyncio.Event()
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        if self._gate:
+            if len(self.waits) >= self._gate:
+                self._all_in.set()
+            await self._all_in.wait()
+
+
 async def test_latency_delays_only_the_faulted_route_group(make_sim: Callable[..., InProcess]) -> None:
-    sim = make_sim(clock=time.time, faults=Faults(routes={"reference": RouteFaults(latency_ms=120)}))
+    sim = make_sim(faults=Faults(routes={"reference": RouteFaults(latency_ms=120)}))
+    sleep = RecordedSleep()
+    sim.simulator.faults.sleep = sleep
     await sim.token()
-    started = time.monotonic()
     assert (await sim.api("GET", "/Version")).status_code == 200
-    slow = time.monotonic() - started
+    assert sleep.waits == [0.12]
     project_id = await sim.create_project()
-    started = time.monotonic()
     assert (await sim.api("GET", f"/Project/{project_id}")).status_code == 200
-    fast = time.monotonic() - started
-    assert slow >= 0.12
-    assert fast < 0.1
+    assert sleep.waits == [0.12]  # the projects group waited for nothing
 
 
 async def test_rate_429_answers_empty_429_without_retry_after_and_processes_nothing(
@@ -209,10 +223,11 @@ def test_command_line_flags_set_the_same_switches() -> None:
 
 
 async def test_concurrent_requests_show_in_peak_in_flight(make_sim: Callable[..., InProcess]) -> None:
-    sim = make_sim(clock=time.time, faults=Faults(routes={"reference": RouteFaults(latency_ms=50)}))
+    sim = make_sim(faults=Faults(routes={"reference": RouteFaults(latency_ms=50)}))
+    sim.simulator.faults.sleep = RecordedSleep(gate=8)  # all eight are in flight before any answers
     await sim.token()
     responses = await asyncio.gather(*(sim.api("GET", "/Version") for _ in range(8)))
     assert all(r.status_code == 200 for r in responses)
     counters = (await sim.http.get("/_sim/counters")).json()
-    assert counters["peak_in_flight"] >= 8
+    assert counters["peak_in_flight"] == 8
     assert counters["in_flight"] == 0

@@ -1,7 +1,7 @@
-"""Every implemented operation, called through the generated client, parses without loss.
+"""The operations the simulator models (keeps state for), called through the generated client, parse
+without loss: what the simulator sends, the generated models give back field for field.
 
-The set of implemented operations is derived from the app's routes and `openapi/api-surface.json`, so an
-operation the simulator serves cannot be left out of the walk by accident.
+Every other operation answers from the documents; test_every_operation.py walks all 160.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ class Walk:
         return parsed
 
 
-async def test_every_implemented_operation_parses_with_the_generated_models(sim: InProcess) -> None:
+async def test_every_modelled_operation_parses_with_the_generated_models(sim: InProcess) -> None:
     walk = Walk()
     token = await sim.token()
     client = AuthenticatedClient(
@@ -257,7 +257,8 @@ async def test_every_implemented_operation_parses_with_the_generated_models(sim:
         await walk.call("delete_project", delete_project.asyncio_detailed(project_id, client=c))
 
     walked = {name.split(" (")[0] for name in walk.results}
-    assert walked == implemented_operations(sim.app)
+    assert walked <= implemented_operations(sim.app)
+    assert len(walked) == 49
     with_body = {n: r for n, r in walk.results.items() if r != "declared without a body"}
     assert all(r.endswith("without loss") for r in with_body.values())
     operations = {name.split(" (")[0] for name in with_body}
@@ -273,7 +274,7 @@ def test_route_discovery_finds_known_operations(operation: str, sim: InProcess) 
     assert operation in implemented_operations(sim.app)
 
 
-def test_route_discovery_skips_operations_the_simulator_does_not_serve(sim: InProcess) -> None:
-    served = implemented_operations(sim.app)
-    assert "import_pvsyst_project" not in served
-    assert "get_shade_results" not in served
+def test_route_discovery_misses_a_path_no_route_serves(sim: InProcess) -> None:
+    assert implemented_operations(sim.app) == set(SURFACE)  # every operation of the generated client
+    scope = {"type": "http", "path": "/Project/1/Nowhere", "method": "GET"}
+    assert not any(route.matches(scope)[0] is Match.FULL for route in sim.app.routes)

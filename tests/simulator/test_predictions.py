@@ -191,3 +191,22 @@ async def test_clone_copies_the_prediction_and_its_power_plant(sim: InProcess) -
     assert plant["id"] != original["id"]
     assert plant["blocks"][0]["arrays"][0]["inverters"][0]["dcFields"][0]["moduleTilt"] == 20
     assert plant["blocks"][0]["arrays"][0]["inverters"][0]["dcFields"][0]["moduleId"] == MODULE_ID
+
+
+async def test_a_prediction_without_dates_takes_the_weather_files_period(sim: InProcess) -> None:
+    project_id = await sim.create_project()
+    prediction_id = await sim.create_prediction(project_id, weatherId=WEATHER_DAGGETT)
+    fetched = (await sim.api("GET", f"/Project/{project_id}/Prediction/{prediction_id}")).json()
+    # The site's wall-clock hours, written with its standard offset (the project is at UTC-5).
+    assert (fetched["start"], fetched["end"]) == ("2005-01-01T00:00:00-05:00", "2005-12-31T23:00:00-05:00")
+    undated = await sim.create_prediction(project_id, weatherId=None)
+    assert (await sim.api("GET", f"/Project/{project_id}/Prediction/{undated}")).json()["start"] is None
+
+
+async def test_a_prediction_ending_before_it_starts_is_refused(sim: InProcess) -> None:
+    project_id = await sim.create_project()
+    body = {"name": "Backwards", "start": "2005-06-01T00:00:00", "end": "2005-05-01T00:00:00"}
+    response = await sim.api("POST", f"/Project/{project_id}/Prediction", json=body)
+    assert response.status_code == 400
+    assert list(response.json()["modelState"]) == ["prediction.End"]
+    assert sim.simulator.objects("predictions") == []

@@ -83,14 +83,17 @@ async def test_clipping_grows_with_the_dc_ac_ratio(sim: InProcess) -> None:
     assert yields[-1] < yields[0]
 
 
-async def test_a_tracker_yields_more_than_fixed_tilt_and_a_sunnier_site_more_than_toledo(sim: InProcess) -> None:
+async def test_a_tracker_gains_most_under_clear_skies_and_a_sunnier_site_yields_more(sim: InProcess) -> None:
     project_id = await sim.create_project()
     fixed = _factors(await _summary_for(sim, project_id, tilt=33, strings=150))["specificYieldDC"]
     tracker = _factors(await _summary_for(sim, project_id, tracking=1, strings=150))["specificYieldDC"]
     desert = await sim.create_project(name="Daggett", latitude=34.85, longitude=-116.79, standardOffsetFromUTC=-8)
-    sunny = _factors(await _summary_for(sim, desert, tilt=30, strings=150, weather_id=WEATHER_DAGGETT))
-    assert 1.1 < tracker / fixed < 1.35
-    assert sunny["specificYieldDC"] > 1.3 * fixed
+    sunny_fixed = _factors(await _summary_for(sim, desert, tilt=30, strings=150, weather_id=WEATHER_DAGGETT))
+    sunny_tracker = _factors(await _summary_for(sim, desert, tracking=1, strings=150, weather_id=WEATHER_DAGGETT))
+    # pvlib's single-axis tracker with backtracking: a few percent under Toledo's clouds, more in the desert.
+    assert 1.02 < tracker / fixed < 1.35
+    assert sunny_tracker["specificYieldDC"] / sunny_fixed["specificYieldDC"] > tracker / fixed
+    assert sunny_fixed["specificYieldDC"] > 1.3 * fixed
 
 
 async def test_results_are_deterministic_with_the_seed(make_sim: Callable[..., InProcess]) -> None:
@@ -176,3 +179,27 @@ async def test_nodal_json_filters_columns_and_rejects_unknown_nodes(sim: InProce
     assert (unknown.status_code, unknown.text) == (404, "Block not found.")
     skipped = await sim.api("GET", path, params={"arrayNumber": 1})
     assert skipped.status_code == 400
+
+
+async def test_summary_years_carry_every_loss_field_of_the_live_schema(
+    sim: InProcess, live_document: dict[str, Any]
+) -> None:
+    project_id, prediction_id = await sim.finished_prediction()
+    summary = await sim.summary(project_id, prediction_id)
+    schemas = live_document["components"]["schemas"]
+    year_fields = set(schemas["PlantPredict.Entities.PredictionResultSummaryYear"]["properties"])
+    block_year_fields = set(schemas["PlantPredict.Entities.BlockResultSummaryYear"]["properties"])
+    assert set(summary["years"][0]) == year_fields
+    assert set(summary["blockResultSummaries"][0]["years"][0]) == block_year_fields
+    for name in ("correctedTranspositionOnPlane", "sunSolveTransmissionGainLoss"):
+        assert isinstance(summary["years"][0][name], float)
+    assert summary["years"][0]["moduleTemperatureLoss"] > 0  # pvlib's SAPM cell temperature, not a constant
+
+
+async def test_summary_names_the_pvlib_models_and_sends_null_for_a_missing_locality(sim: InProcess) -> None:
+    project_id = await sim.create_project(locality=None, stateProvinceCode=None, country=None)
+    _, prediction_id = await sim.finished_prediction(project_id=project_id)
+    summary = await sim.summary(project_id, prediction_id)
+    assert summary["toolVersion"].startswith("pvlib ")
+    assert (summary["transpositionModel"], summary["decompositionModel"]) == ("Perez", "Erbs")
+    assert (summary["projectLocality"], summary["projectCountry"]) == (None, None)

@@ -6,8 +6,8 @@ import base64
 import json
 from collections.abc import Callable
 
-from plantpredict_simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from tests.simulator._support import InProcess, password_form, refresh_form, unlogged_urls
+from plantpredict_simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, password_grant_form
+from tests.simulator._support import InProcess, refresh_form, unlogged_urls
 
 
 def _claims(token: str) -> dict[str, object]:
@@ -42,13 +42,13 @@ async def test_password_grant_returns_bearer_access_and_refresh_tokens(sim: InPr
 
 
 async def test_okta_path_with_an_authorization_server_id_works_like_the_real_url(sim: InProcess) -> None:
-    response = await sim.http.post("/oauth2/aus3jzhulkrINTdnc356/v1/token", data=password_form())
+    response = await sim.http.post("/oauth2/aus3jzhulkrINTdnc356/v1/token", data=password_grant_form())
     assert response.status_code == 200
     assert response.json()["access_token"]
 
 
 async def test_client_may_authenticate_with_http_basic_instead_of_form_fields(sim: InProcess) -> None:
-    form = password_form()
+    form = password_grant_form()
     del form["client_id"], form["client_secret"]
     response = await sim.http.post("/oauth2/v1/token", data=form, auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET))
     assert response.status_code == 200
@@ -82,7 +82,7 @@ async def test_without_offline_access_no_refresh_token_is_issued(sim: InProcess)
 
 async def test_missing_and_unsupported_grant_types_are_counted_as_unknown(sim: InProcess) -> None:
     missing = await sim.http.post("/oauth2/v1/token", data={"client_id": DEFAULT_CLIENT_ID})
-    unsupported = await sim.http.post("/oauth2/v1/token", data=password_form(grant_type="authorization_code"))
+    unsupported = await sim.http.post("/oauth2/v1/token", data=password_grant_form(grant_type="authorization_code"))
     assert (missing.status_code, missing.json()["error"]) == (400, "invalid_request")
     assert (unsupported.status_code, unsupported.json()["error"]) == (400, "unsupported_grant_type")
     counted = sim.simulator.counters_snapshot()["token_requests"]
@@ -207,7 +207,7 @@ async def test_cognito_rejects_bad_clients_scopes_and_grants(sim: InProcess) -> 
         data={"grant_type": "client_credentials", "scope": "openid"},
         auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
     )
-    password = await sim.http.post("/oauth2/token", data=password_form())
+    password = await sim.http.post("/oauth2/token", data=password_grant_form())
     assert (bad_client.status_code, bad_client.json()["error"]) == (401, "invalid_client")
     assert (bad_scope.status_code, bad_scope.json()["error"]) == (400, "invalid_scope")
     assert (password.status_code, password.json()["error"]) == (400, "unsupported_grant_type")

@@ -15,13 +15,12 @@ from plantpredict_client.api.predictions import create_prediction, get_predictio
 from plantpredict_client.api.projects import create_project
 from plantpredict_client.api.results import get_result_summary
 from plantpredict_client.models import ProcessingStatusEnum
-from plantpredict_simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SimulatorTransport
+from plantpredict_simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SimulatorTransport, password_grant_form
 from tests.simulator._support import (
     BASE_URL,
     WEATHER_TOLEDO,
     InProcess,
     RunningSimulator,
-    password_form,
     plant_body,
     project_body,
 )
@@ -85,7 +84,7 @@ async def test_workflow_through_the_generated_client_in_process(sim: InProcess) 
 @pytest.mark.slow
 async def test_workflow_through_the_generated_client_over_loopback(simulator_process: RunningSimulator) -> None:
     async with httpx.AsyncClient(base_url=simulator_process.base_url, timeout=10) as http:
-        token = (await http.post("/oauth2/v1/token", data=password_form())).json()["access_token"]
+        token = (await http.post("/oauth2/v1/token", data=password_grant_form())).json()["access_token"]
         cognito = await http.post(
             "/oauth2/token", data={"grant_type": "client_credentials"}, auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
         )
