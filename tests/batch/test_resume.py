@@ -7,9 +7,21 @@ import asyncio
 from pathlib import Path
 
 import pytest
+import redis
 
-from plantpredict_auth import BatchJob, BatchReport, BatchRunner, JobRecord, JobState, JournalError, SqliteJournal
+from plantpredict_auth import (
+    BatchJob,
+    BatchReport,
+    BatchRunner,
+    JobRecord,
+    JobState,
+    Journal,
+    JournalError,
+    RedisJournal,
+    SqliteJournal,
+)
 from plantpredict_client.api.predictions import delete_prediction
+from plantpredict_simulator import DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD
 from tests.batch.env import Env, environment
 from tests.batch.sweep import jobs, power_plant, runner
 
@@ -144,3 +156,47 @@ async def test_two_workers_on_one_journal_run_each_job_once(tmp_path: Path) -> N
     assert sum(counters["runs"].values()) == 16
     assert counters["objects"]["predictions"] == 16
     assert counters["objects"]["projects"] == 1
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+async def test_the_journal_never_holds_a_token_or_a_secret(
+    tmp_path: Path, kind: str, request: pytest.FixtureRequest
+) -> None:
+    async with environment() as env:
+        await env.sim.put("faults", {"failed_run_rate": 0.5, "routes": {"predictions": {"rate_5xx": 0.2}}})
+        if kind == "sqlite":
+            journal: Journal = SqliteJournal(tmp_path / "j.sqlite")
+        else:
+            redis_url = request.getfixturevalue("redis_url")
+            redis.Redis.from_url(redis_url).flushdb()
+            journal = RedisJournal(redis_url, "secrets")
+        report = await runner(env.client, journal).run(jobs(8, env.ids))
+        await journal.aclose()
+        issued = (await env.sim.admin.get("/_sim/tokens/issued")).json()
+    if kind == "sqlite":
+        stored = folder_contents(tmp_path)
+    else:
+        plain = redis.Redis.from_url(redis_url)
+        stored = b"".join(redis_contents(plain, key) for key in plain.keys("*"))
+    secrets = [DEFAULT_PASSWORD, DEFAULT_CLIENT_SECRET, *issued["access_tokens"], *issued["refresh_tokens"]]
+    assert len(secrets) >= 4
+    assert report.run_failed  # error messages and failed runs are in the journal too
+    assert len(stored) > 1000
+    assert [s for s in secrets if s.encode() in stored] == []
+
+
+def folder_contents(folder: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in folder.iterdir())
+
+
+def _bytes(value: object) -> bytes:
+    return value if isinstance(value, bytes) else str(value or "").encode()
+
+
+def redis_contents(plain: redis.Redis, key: object) -> bytes:
+    """Every byte a key holds, read as values (DUMP may compress them)."""
+    name = _bytes(key)
+    kind = plain.type(name)
+    if kind == b"hash":
+        return name + b"".join(_bytes(k) + _bytes(v) for k, v in plain.hgetall(name).items())
+    return name + (_bytes(plain.get(name)) if kind == b"string" else b"")
