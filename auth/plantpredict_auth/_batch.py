@@ -193,6 +193,8 @@ class BatchRunner:
         if self.project is None and any(job.project is None for job in jobs):
             raise ConfigurationError("jobs without their own project need the sweep's: BatchRunner(project=...)")
         began = time.time()
+        self.stats.reconciled = self.stats.resent = self.stats.resumed_runs = 0
+        self.stats.orphans.clear()
         self._context.sweep_id = await self.journal.open()
         records = await self.journal.records()
         changed = [job.key for job in jobs if job.key in records and records[job.key].digest not in ("", job.digest())]
@@ -240,6 +242,7 @@ class BatchRunner:
         return report
 
     async def progress(self, keys: Collection[str]) -> BatchProgress:
+        await self.journal.open()
         return progress_of(await self.journal.records(), keys)
 
     def _wanted(self, record: JobRecord | None, began: float) -> bool:
@@ -327,7 +330,12 @@ class BatchRunner:
             held = dict(self._held)
             if not held:
                 continue
-            kept = await self.journal.renew(held, self.worker, self.lease_seconds)
+            try:
+                kept = await self.journal.renew(held, self.worker, self.lease_seconds)
+            except JournalError as exc:
+                # The next tick tries again; a lease that lapses meanwhile is checked by every write.
+                log.warning("could not renew %d lease(s): %s", len(held), exc)
+                continue
             for key in set(held) - kept:
                 log.warning("job %r: its lease was taken over by another worker: stopping it here", key)
                 task = held[key]

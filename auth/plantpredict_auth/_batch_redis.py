@@ -24,9 +24,9 @@ import time
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from ._batch_records import JobRecord, JournalError, LeaseLostError, check_meta, meta_document
+from ._redis_url import redis_location, shown_url
 
 if TYPE_CHECKING:
     import redis.asyncio
@@ -85,13 +85,10 @@ class RedisJournal:
         self._lease_seconds = 30.0
 
     def __repr__(self) -> str:
-        # The URL may carry a password (redis://:secret@host): show the host only.
-        parts = urlsplit(self.url)
-        return f"RedisJournal(host={parts.hostname!r}, port={parts.port!r}, sweep={self.sweep!r})"
+        return f"RedisJournal({shown_url(self.url)}, sweep={self.sweep!r})"
 
     def _where(self) -> str:
-        parts = urlsplit(self.url)
-        return f"Redis at {parts.hostname}:{parts.port or 6379}, sweep {self.sweep!r}"
+        return f"{redis_location(self.url)}, sweep {self.sweep!r}"
 
     def _redis(self) -> redis.asyncio.Redis:
         if self._client is None:

@@ -26,7 +26,7 @@ from plantpredict_client.models import ProcessingStatusEnum as Status
 
 from . import _time
 from ._batch_calls import PlantPredictCalls, with_mark
-from ._batch_records import ORDER, JobRecord, JobState, Journal
+from ._batch_records import ORDER, JobRecord, JobState, Journal, JournalError
 from ._errors import (
     AuthenticationError,
     BadRequestError,
@@ -216,8 +216,8 @@ class JobSteps(Steps):
     async def run(self) -> None:
         try:
             await self._run()
-        except FATAL:
-            raise
+        except (*FATAL, JournalError):
+            raise  # the sweep stops (a lost lease stops this job): nothing to record here
         except Unfinished as exc:
             log.warning("job %r: %s", self.job.key, exc)
         except (GaveUp, PlantPredictError) as exc:

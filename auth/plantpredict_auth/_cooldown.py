@@ -21,13 +21,13 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
-from urllib.parse import urlsplit
 
 from attrs import frozen
 
 from . import _time
 from ._credentials import Credentials
 from ._errors import PlantPredictError
+from ._redis_url import redis_location, shown_url
 
 if TYPE_CHECKING:
     import redis
@@ -120,12 +120,10 @@ class RedisCooldownStore:
         self._listener = self._pubsub.run_in_thread(sleep_time=0.2, daemon=True, exception_handler=self._on_error)
 
     def __repr__(self) -> str:
-        parts = urlsplit(self.url)
-        return f"RedisCooldownStore(host={parts.hostname!r}, port={parts.port!r})"
+        return f"RedisCooldownStore({shown_url(self.url)})"
 
     def _where(self) -> str:
-        parts = urlsplit(self.url)
-        return f"Redis at {parts.hostname}:{parts.port or 6379}"
+        return redis_location(self.url)
 
     def _adopt(self, cooldown: Cooldown | None) -> None:
         if cooldown is None:
