@@ -62,13 +62,14 @@ async def test_a_rerun_touches_no_finished_job(tmp_path: Path) -> None:
 
 
 async def test_a_resumed_sweep_waits_for_started_runs_instead_of_starting_them_again(tmp_path: Path) -> None:
-    # Runs long enough (virtual time) that none ends while the others are being created.
-    async with environment(run_seconds=600.0) as env:
+    async with environment() as env:
         journal = SqliteJournal(tmp_path / "j.sqlite")
+        env.clock.stop()  # no run ends before the sweep is interrupted
         await interrupted(runner(env.client, journal, concurrency=12), 12, env, stop_when_running=12)
         assert await env.runs_started() == 12
         before = await env.sim.counters()
-        report = await runner(env.client, journal, poll_max=120.0).run(jobs(12, env.ids))
+        env.clock.go()
+        report = await runner(env.client, journal).run(jobs(12, env.ids))
         after = await env.sim.counters()
         await journal.aclose()
     assert len(report.succeeded) == 12
@@ -104,15 +105,17 @@ async def test_failed_runs_are_reported_and_rerun_only_when_asked(tmp_path: Path
 
 
 async def test_a_started_run_whose_prediction_was_deleted_is_reported_not_recreated(tmp_path: Path) -> None:
-    async with environment(run_seconds=600.0) as env:
+    async with environment() as env:
         journal = SqliteJournal(tmp_path / "j.sqlite")
+        env.clock.stop()
         await interrupted(runner(env.client, journal), 4, env, stop_when_running=4)
+        env.clock.go()
         gone = (await journal.records())["tilt=15"]
         assert gone.state is JobState.RUNNING
         assert gone.project_id is not None
         assert gone.prediction_id is not None
         await delete_prediction.asyncio_detailed(gone.project_id, gone.prediction_id, client=env.client)
-        report = await runner(env.client, journal, poll_max=120.0).run(jobs(4, env.ids))
+        report = await runner(env.client, journal).run(jobs(4, env.ids))
         again = await runner(env.client, journal, retry_failed=True).run(jobs(4, env.ids))
         predictions = (await env.sim.counters())["objects"]["predictions"]
         await journal.aclose()
