@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -12,7 +13,6 @@ import redis
 from plantpredict_auth import (
     BatchJob,
     BatchReport,
-    BatchRunner,
     JobRecord,
     JobState,
     Journal,
@@ -28,7 +28,7 @@ from tests.batch.sweep import jobs, power_plant, runner
 pytestmark = pytest.mark.usefixtures("virtual_time")
 
 
-async def interrupted(batch: BatchRunner, count: int, env: Env, stop_when_running: int) -> None:
+async def interrupted(env: Env, journal: Journal, count: int, stop_when_running: int, **options: Any) -> None:
     """Run the sweep and cancel it (as Ctrl-C does) once that many runs are recorded as started."""
     running: set[str] = set()
     task = asyncio.current_task()
@@ -40,9 +40,8 @@ async def interrupted(batch: BatchRunner, count: int, env: Env, stop_when_runnin
             if len(running) == stop_when_running:
                 task.cancel()
 
-    batch._context.on_record = watch
     with pytest.raises(asyncio.CancelledError):
-        await batch.run(jobs(count, env.ids))
+        await runner(env.client, journal, on_record=watch, **options).run(jobs(count, env.ids))
     task.uncancel()
 
 
@@ -65,7 +64,7 @@ async def test_a_resumed_sweep_waits_for_started_runs_instead_of_starting_them_a
     async with environment() as env:
         journal = SqliteJournal(tmp_path / "j.sqlite")
         env.clock.stop()  # no run ends before the sweep is interrupted
-        await interrupted(runner(env.client, journal, concurrency=12), 12, env, stop_when_running=12)
+        await interrupted(env, journal, 12, stop_when_running=12, concurrency=12)
         assert await env.runs_started() == 12
         before = await env.sim.counters()
         env.clock.go()
@@ -108,7 +107,7 @@ async def test_a_started_run_whose_prediction_was_deleted_is_reported_not_recrea
     async with environment() as env:
         journal = SqliteJournal(tmp_path / "j.sqlite")
         env.clock.stop()
-        await interrupted(runner(env.client, journal), 4, env, stop_when_running=4)
+        await interrupted(env, journal, 4, stop_when_running=4)
         env.clock.go()
         gone = (await journal.records())["tilt=15"]
         assert gone.state is JobState.RUNNING
