@@ -143,7 +143,17 @@ async def test_a_changed_job_is_refused_before_anything_is_done(tmp_path: Path) 
 async def test_two_workers_on_one_journal_run_each_job_once(tmp_path: Path) -> None:
     async with environment() as env:
         first, second = SqliteJournal(tmp_path / "j.sqlite"), SqliteJournal(tmp_path / "j.sqlite")
-        settings = {"concurrency": 4, "lease_seconds": 0.6}
+        running: set[str | None] = set()
+
+        def watch(record: JobRecord) -> None:
+            # No run ends until both workers run one: neither can finish the sweep alone first.
+            if record.state is JobState.RUNNING:
+                running.add(record.worker)
+                if running == {"one", "two"}:
+                    env.clock.go()
+
+        env.clock.stop()
+        settings: dict[str, Any] = {"concurrency": 4, "lease_seconds": 0.6, "on_record": watch}
         reports: tuple[BatchReport, BatchReport] = await asyncio.gather(
             runner(env.client, first, worker="one", **settings).run(jobs(16, env.ids)),
             runner(env.client, second, worker="two", **settings).run(jobs(16, env.ids)),
@@ -153,8 +163,9 @@ async def test_two_workers_on_one_journal_run_each_job_once(tmp_path: Path) -> N
         await second.aclose()
     assert [len(r.succeeded) for r in reports] == [16, 16]  # each worker reports the whole sweep
     assert reports[0].processed + reports[1].processed == 16
-    assert reports[0].processed > 0
-    assert reports[1].processed > 0
+    assert reports[0].processed >= 4
+    assert reports[1].processed >= 4
+    assert {r.worker for r in reports[0].records} == {"one", "two"}
     assert sum(counters["runs"].values()) == 16
     assert counters["objects"]["predictions"] == 16
     assert counters["objects"]["projects"] == 1
