@@ -2,9 +2,14 @@
 
 For each value of the swept parameter (fixed-tilt angle, or DC/AC ratio) this program creates a
 prediction in one project, attaches a power plant built from a library module and inverter, runs
-it, waits for it to finish, and reads its result summary. Up to --concurrency predictions are in
-progress at once; a prediction that fails is reported with its error and the others carry on.
-Results land in an output folder: results.csv, results.json and yield.png.
+it, waits for it to finish, and reads its result summary, on the runtime's ``BatchRunner``: up to
+--concurrency predictions are in progress at once, every step is recorded in a journal, and a
+prediction that fails is reported while the others carry on. Results land in an output folder:
+results.csv, results.json, yield.png and the journal.
+
+Stopped (Ctrl-C, a crash, a laptop that slept)? Run the same command again: it resumes from the
+journal. Finished predictions are not touched, runs already started are waited for, nothing is
+created twice; failed runs are rerun only with --retry-failed.
 
 Against the local simulator (what `make demo` does)::
 
@@ -14,6 +19,9 @@ Against the real PlantPredict API, with PLANTPREDICT_* credentials in the enviro
 
     python examples/batch_predictions.py --live --sweep dcac --count 12
 
+Several workers, on one machine or many, split one sweep when they share a Redis journal: run the
+same command with --redis redis://HOST:6379/0 in each. They also share the 429 cool-down.
+
 Ctrl-C stops the batch; with --cancel-on-interrupt the runs it started are cancelled too.
 """
 
@@ -21,40 +29,39 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import datetime as dt
-import json
 import math
 import os
 import sys
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from attrs import evolve
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from sweep_outputs import Row, results_table, write_outputs  # beside this file: run as a script
 
 from plantpredict_auth import (
+    BatchJob,
+    BatchReport,
+    BatchRunner,
     ClientCredentials,
     Credentials,
+    Journal,
     PasswordCredentials,
     PlantPredictError,
-    PredictionRunError,
+    RedisCooldownStore,
+    RedisJournal,
     RetryPolicy,
+    SqliteJournal,
     connect,
     credentials_from_env,
-    status_of,
-    wait_for_prediction,
+    progress_of,
+    share_cooldown,
 )
 from plantpredict_client import Client
 from plantpredict_client.api.inverters import create_inverter, list_inverters
 from plantpredict_client.api.modules import create_module, list_modules
-from plantpredict_client.api.power_plant import create_power_plant
-from plantpredict_client.api.predictions import cancel_prediction, create_prediction, run_prediction
-from plantpredict_client.api.projects import create_project
-from plantpredict_client.api.results import get_result_summary
 from plantpredict_client.api.weather import create_weather, search_weather
 from plantpredict_client.models import (
     Block,
@@ -67,7 +74,6 @@ from plantpredict_client.models import (
     PowerPlantInverter,
     Prediction,
     PredictionResultSummary,
-    ProcessingStatusEnum,
     Project,
     Weather,
 )
@@ -81,20 +87,12 @@ DEMO_USERNAME = "demo@example.com"
 DEMO_PASSWORD = "demo-password"  # the simulator's published demo credentials, not a secret
 DEMO_CLIENT_ID = "demo-client"
 DEMO_CLIENT_SECRET = "demo-secret"
-
-
-@dataclass
-class Row:
-    """One prediction of the sweep and what became of it."""
-
-    value: float
-    prediction_id: int | None = None
-    status: str = "pending"
-    energy_mwh: float | None = None
-    specific_yield: float | None = None
-    performance_ratio: float | None = None
-    error: str | None = None
-    seconds: float = 0.0
+STAGES = [
+    ("created", "predictions created"),
+    ("ready", "power plants attached"),
+    ("started", "runs started"),
+    ("finished", "runs finished"),
+]
 
 
 @dataclass
@@ -102,17 +100,6 @@ class Library:
     module: Module
     inverter: Inverter
     weather: Weather
-
-
-@dataclass
-class Batch:
-    args: argparse.Namespace
-    client: Client
-    project_id: int
-    library: Library
-    progress: Progress
-    stages: dict[str, TaskID]
-    started_runs: set[int] = field(default_factory=set)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -153,15 +140,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     run.add_argument("--poll", type=float, default=1.0, help="first polling interval (s); it backs off to --poll-max")
     run.add_argument("--poll-max", type=float, default=15.0, help="longest polling interval (s)")
     run.add_argument("--cancel-on-interrupt", action="store_true", help="on Ctrl-C, cancel the runs already started")
+    run.add_argument("--retry-failed", action="store_true", help="rerun failed runs and jobs given up in the journal")
     run.add_argument(
         "--rate-limit-wait",
         type=float,
         default=30.0,
         help="first cool-down after a 429 (s); PlantPredict advises 30, the simulator demo uses less",
     )
-    out = parser.add_argument_group("output")
-    out.add_argument("--output", type=Path, help="output folder (default: output/<time>-<sweep>)")
+    out = parser.add_argument_group("output and journal")
+    out.add_argument("--output", type=Path, help="output folder (default: output/<sweep>-<from>-<to>-<count>)")
     out.add_argument("--name", default="Parameter sweep", help="project name")
+    out.add_argument("--journal", type=Path, help="the sweep's SQLite journal (default: <output>/journal.sqlite)")
+    out.add_argument(
+        "--redis",
+        metavar="URL",
+        help="keep the journal in Redis instead, shared with other workers running the same command, "
+        "and share the 429 cool-down with them",
+    )
+    out.add_argument("--sweep-name", help="the sweep's name in Redis (default: from the sweep's parameters)")
+    out.add_argument("--lease", type=float, default=30.0, help="seconds before a dead worker's jobs are taken over")
     args = parser.parse_args(argv)
     label, start, stop = SWEEPS[args.sweep]
     args.label = label
@@ -169,8 +166,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.stop = stop if args.stop is None else args.stop
     if args.count < 1 or args.concurrency < 1:
         parser.error("--count and --concurrency must be at least 1")
-    if args.output is None:
-        args.output = Path("output") / f"{dt.datetime.now():%Y%m%d-%H%M%S}-{args.sweep}"
+    # The same command finds the same journal, so running it again resumes the sweep.
+    name = f"{args.sweep}-{args.start:g}-{args.stop:g}-{args.count}"
+    args.output = args.output or Path("output") / name
+    args.journal = args.journal or args.output / "journal.sqlite"
+    args.sweep_name = args.sweep_name or name
     return args
 
 
@@ -305,199 +305,152 @@ def power_plant(library: Library, args: argparse.Namespace, value: float) -> Pow
     )
 
 
-def read_summary(row: Row, summary: PredictionResultSummary) -> None:
+# ------------------------------------------------------------------------------------------------
+# the sweep, on the batch runner
+
+
+def job_key(args: argparse.Namespace, value: float) -> str:
+    return f"{args.sweep}={value:g}"
+
+
+def sweep_jobs(args: argparse.Namespace, library: Library, values: list[float]) -> list[BatchJob]:
+    weather_id = library.weather.id if isinstance(library.weather.id, int) else None
+    return [
+        BatchJob(
+            key=job_key(args, value),
+            prediction=Prediction(
+                name=f"{args.sweep} = {value:g}",
+                weather_id=weather_id,
+                start=dt.datetime(2023, 1, 1),
+                end=dt.datetime(2023, 12, 31, 23),
+            ),
+            power_plant=power_plant(library, args, value),
+        )
+        for value in values
+    ]
+
+
+def summarize(summary: PredictionResultSummary) -> dict[str, float | None]:
+    """What the journal keeps of each result summary: the first year's energy, yield and PR."""
+    found: dict[str, float | None] = {"energy_mwh": None, "specific_yield": None, "performance_ratio": None}
     years = summary.years if isinstance(summary.years, list) else []
     if not years:
-        return
+        return found
     first = years[0]
-    row.energy_mwh = _num(first.total_energy) / 1000.0
+    found["energy_mwh"] = _num(first.total_energy) / 1000.0
     factors = first.summary_factors if isinstance(first.summary_factors, list) else []
     p50 = next((f for f in factors if f.p_value == 50), factors[0] if factors else None)
     if p50 is not None:
-        row.specific_yield = _num(p50.specific_yield_dc)
-        row.performance_ratio = _num(p50.performance_ratio)
+        found["specific_yield"] = _num(p50.specific_yield_dc)
+        found["performance_ratio"] = _num(p50.performance_ratio)
+    return found
 
 
-async def one_prediction(batch: Batch, row: Row, slots: asyncio.Semaphore) -> None:
-    args, client, stages = batch.args, batch.client, batch.stages
-    async with slots:
-        started = time.monotonic()
-        try:
-            prediction = Prediction(
-                name=f"{args.sweep} = {row.value:g}",
-                project_id=batch.project_id,
-                weather_id=batch.library.weather.id if isinstance(batch.library.weather.id, int) else None,
-                start=dt.datetime(2023, 1, 1),
-                end=dt.datetime(2023, 12, 31, 23),
-            )
-            created = await create_prediction.asyncio(project_id=batch.project_id, client=client, body=prediction)
-            if created is None or not isinstance(created.id, int):
-                raise PlantPredictError("creating the prediction returned no id")
-            row.prediction_id = created.id
-            batch.progress.advance(stages["created"])
-            await create_power_plant.asyncio_detailed(
-                project_id=batch.project_id,
-                prediction_id=created.id,
-                client=client,
-                body=power_plant(batch.library, args, row.value),
-            )
-            batch.progress.advance(stages["plant"])
-            await run_prediction.asyncio_detailed(project_id=batch.project_id, prediction_id=created.id, client=client)
-            batch.started_runs.add(created.id)
-            batch.progress.advance(stages["running"])
-            finished = await wait_for_prediction(
-                client,
-                batch.project_id,
-                created.id,
-                deadline=args.deadline,
-                poll_initial=args.poll,
-                poll_max=args.poll_max,
-            )
-            batch.started_runs.discard(created.id)
-            status = status_of(finished)
-            row.status = "unknown" if status is None else status.name.lower()
-            if status is ProcessingStatusEnum.SUCCESS:
-                summary = await get_result_summary.asyncio(
-                    project_id=batch.project_id, prediction_id=created.id, client=client
-                )
-                if summary is not None:
-                    read_summary(row, summary)
-        except PredictionRunError as exc:
-            row.status, row.error = "timed out", str(exc)
-        except PlantPredictError as exc:
-            # One failed item never sinks the batch: it is reported with its typed error.
-            row.status, row.error = "failed", f"{type(exc).__name__}: {exc}"
-        finally:
-            row.seconds = time.monotonic() - started
-            batch.progress.advance(stages["done"])
+def journal_for(args: argparse.Namespace) -> Journal:
+    if args.redis:
+        return RedisJournal(args.redis, args.sweep_name)
+    args.journal.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteJournal(args.journal)
 
 
-async def cancel_started(batch: Batch, console: Console) -> None:
-    """Cancel the runs this program started and that had not finished (on Ctrl-C, when asked)."""
-    if not batch.started_runs:
-        return
-    console.print(f"[yellow]Cancelling {len(batch.started_runs)} started run(s)...")
-
-    async def cancel(prediction_id: int) -> None:
-        try:
-            await cancel_prediction.asyncio_detailed(
-                project_id=batch.project_id, prediction_id=prediction_id, client=batch.client
-            )
-        except PlantPredictError as exc:
-            console.print(f"  could not cancel prediction {prediction_id}: {exc}")
-
-    await asyncio.wait_for(asyncio.gather(*(cancel(p) for p in sorted(batch.started_runs))), timeout=30)
+async def show_progress(journal: Journal, keys: list[str], progress: Progress, stages: dict[str, TaskID]) -> None:
+    """The bars follow the journal (so a resumed sweep starts where it stopped, and several
+    workers' progress adds up)."""
+    while True:
+        now = progress_of(await journal.records(), keys)
+        for name, _ in STAGES:
+            progress.update(stages[name], completed=getattr(now, name))
+        await asyncio.sleep(0.25)
 
 
-# ------------------------------------------------------------------------------------------------
-# results
+def rows_from(report: BatchReport, values: list[float]) -> list[Row]:
+    rows = []
+    for value, record in zip(values, report.records, strict=True):
+        row = Row(value, record.key, record.prediction_id)
+        row.status = record.run_status or ("failed" if record.error else record.state.value)
+        row.error = record.error
+        if record.started_at and record.updated_at and record.finished:
+            row.seconds = record.updated_at - record.started_at
+        for name, number in report.summaries.get(record.key, {}).items():
+            setattr(row, name, number)
+        rows.append(row)
+    return rows
 
 
-def results_table(rows: list[Row], args: argparse.Namespace) -> Table:
-    table = Table(title=f"{args.name}: {len(rows)} predictions, {args.label}")
-    for column, justify in [
-        (args.label, "right"),
-        ("energy (MWh/yr)", "right"),
-        ("specific yield (kWh/kWp)", "right"),
-        ("PR (%)", "right"),
-        ("status", "left"),
-        ("s", "right"),
-    ]:
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]  # rich's Literal of justify values
-    for row in rows:
-        style = "" if row.status == "success" else "red"
-        table.add_row(
-            f"{row.value:g}",
-            "-" if row.energy_mwh is None else f"{row.energy_mwh:,.0f}",
-            "-" if row.specific_yield is None else f"{row.specific_yield:,.0f}",
-            "-" if row.performance_ratio is None else f"{row.performance_ratio:.1f}",
-            row.status if row.error is None else f"{row.status}: {row.error[:60]}",
-            f"{row.seconds:.1f}",
-            style=style,
+def say_what_happened(report: BatchReport, console: Console) -> None:
+    if report.finished_before:
+        console.print(f"{report.finished_before} prediction(s) were already finished in the journal: not touched.")
+    if report.resumed_runs:
+        console.print(f"{report.resumed_runs} run(s) started earlier were waited for, not started again.")
+    if report.reconciled or report.resent:
+        console.print(
+            f"{report.reconciled} create(s) or run(s) whose answer was lost were found and adopted"
+            + (f", {report.resent} were looked up, not found, and sent again" if report.resent else "")
+            + "."
         )
-    return table
-
-
-def write_outputs(rows: list[Row], args: argparse.Namespace) -> list[Path]:
-    folder: Path = args.output
-    folder.mkdir(parents=True, exist_ok=True)
-    records = [asdict(row) for row in rows]
-    (folder / "results.json").write_text(json.dumps({"sweep": args.sweep, "rows": records}, indent=2) + "\n")
-    with (folder / "results.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(records[0]))
-        writer.writeheader()
-        writer.writerows(records)
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no display
-    import matplotlib.pyplot as plt
-
-    good = [r for r in rows if r.specific_yield is not None]
-    bad = [r for r in rows if r.specific_yield is None]
-    figure, axis = plt.subplots(figsize=(8, 4.5), dpi=120)
-    axis.plot(
-        [r.value for r in good], [r.specific_yield for r in good], "o-", color="tab:orange", label="specific yield"
-    )
-    for row in bad:
-        axis.axvline(row.value, color="tab:red", alpha=0.3, linewidth=1)
-    axis.set_xlabel(args.label)
-    axis.set_ylabel("specific yield (kWh/kWp per year)")
-    axis.set_title(f"{args.name}: yield against {args.label} ({len(good)} of {len(rows)} runs)")
-    axis.grid(True, alpha=0.3)
-    if bad:
-        axis.plot([], [], color="tab:red", alpha=0.3, label="failed run")
-    axis.legend()
-    figure.tight_layout()
-    figure.savefig(folder / "yield.png")
-    plt.close(figure)
-    return [folder / "results.csv", folder / "results.json", folder / "yield.png"]
+    for orphan in report.orphans:
+        console.print(f"[yellow]orphan left in place: {orphan}")
+    if report.unfinished:
+        console.print(f"[yellow]{len(report.unfinished)} run(s) still going past --deadline: run again to wait.")
 
 
 # ------------------------------------------------------------------------------------------------
+
+
+def site(args: argparse.Namespace) -> Project:
+    return Project(
+        name=args.name,
+        latitude=args.latitude,
+        longitude=args.longitude,
+        elevation=args.elevation,
+        standard_offset_from_utc=args.utc_offset,
+    )
 
 
 async def run(args: argparse.Namespace, console: Console) -> int:
     values = sweep_values(args)
-    rows = [Row(value) for value in values]
+    keys = [job_key(args, value) for value in values]
     credentials = credentials_for(args)
     base_url = None if args.live else args.base_url
     retry = evolve(RetryPolicy.batch(), rate_limit_initial=args.rate_limit_wait)
-    async with connect(credentials, base_url=base_url, retry=retry, max_concurrency=args.concurrency * 2) as client:
-        library = await pick_library(client, args, console)
-        console.print(
-            f"Library: module [bold]{library.module.name}[/], inverter [bold]{library.inverter.name}[/], "
-            f"weather [bold]{library.weather.name}[/]"
-        )
-        project = Project(
-            name=args.name,
-            latitude=args.latitude,
-            longitude=args.longitude,
-            elevation=args.elevation,
-            standard_offset_from_utc=args.utc_offset,
-        )
-        created = await create_project.asyncio(client=client, body=project)
-        if created is None or not isinstance(created.id, int):
-            raise PlantPredictError("creating the project returned no id")
-        columns = (TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=console) as progress:
-            stages = {
-                name: progress.add_task(label, total=len(rows))
-                for name, label in [
-                    ("created", "predictions created"),
-                    ("plant", "power plants attached"),
-                    ("running", "runs started"),
-                    ("done", "runs finished"),
-                ]
-            }
-            batch = Batch(args, client, created.id, library, progress, stages)
-            slots = asyncio.Semaphore(args.concurrency)
-            try:
-                await asyncio.gather(*(one_prediction(batch, row, slots) for row in rows))
-            except asyncio.CancelledError:
-                if args.cancel_on_interrupt:
-                    await asyncio.shield(cancel_started(batch, console))
-                raise
+    journal = journal_for(args)
+    store = RedisCooldownStore(args.redis, credentials) if args.redis else None
+    try:
+        async with connect(credentials, base_url=base_url, retry=retry, max_concurrency=args.concurrency * 2) as client:
+            share_cooldown(client, store)
+            library = await pick_library(client, args, console)
+            console.print(
+                f"Library: module [bold]{library.module.name}[/], inverter [bold]{library.inverter.name}[/], "
+                f"weather [bold]{library.weather.name}[/]"
+            )
+            await journal.open()
+            before = progress_of(await journal.records(), keys)
+            console.print(f"Journal: {journal!r}")
+            if before.created:
+                console.print(
+                    f"[bold]Resuming[/]: {before.finished} of {before.total} finished, "
+                    f"{before.started - before.finished} run(s) started earlier, {before.failed} given up."
+                )
+            runner = BatchRunner(
+                client,
+                journal,
+                project=site(args),
+                concurrency=args.concurrency,
+                retry_failed=args.retry_failed,
+                deadline=args.deadline,
+                poll_initial=args.poll,
+                poll_max=args.poll_max,
+                lease_seconds=args.lease,
+                summarize=summarize,
+            )
+            report = await run_with_progress(runner, sweep_jobs(args, library, values), args, console)
+    finally:
+        await journal.aclose()
+        if store is not None:
+            store.close()
+    rows = rows_from(report, values)
     console.print(results_table(rows, args))
+    say_what_happened(report, console)
     for path in write_outputs(rows, args):
         console.print(f"wrote {path}")
     failed = [row for row in rows if row.status != "success"]
@@ -506,13 +459,37 @@ async def run(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+async def run_with_progress(
+    runner: BatchRunner, jobs: list[BatchJob], args: argparse.Namespace, console: Console
+) -> BatchReport:
+    columns = (TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    keys = [job.key for job in jobs]
+    with Progress(*columns, console=console) as progress:
+        stages = {name: progress.add_task(label, total=len(jobs)) for name, label in STAGES}
+        watcher = asyncio.create_task(show_progress(runner.journal, keys, progress, stages))
+        try:
+            return await runner.run(jobs)
+        except asyncio.CancelledError:
+            if args.cancel_on_interrupt:
+                cancelled = await asyncio.shield(runner.cancel_runs())
+                console.print(f"[yellow]Cancelled {cancelled} started run(s).")
+            raise
+        finally:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+            now = progress_of(await asyncio.shield(runner.journal.records()), keys)
+            for name, _ in STAGES:
+                progress.update(stages[name], completed=getattr(now, name))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     console = Console()
     try:
         return asyncio.run(run(args, console))
     except KeyboardInterrupt:
-        console.print("[yellow]Interrupted.")
+        where = args.sweep_name if args.redis else args.journal
+        console.print(f"[yellow]Interrupted.[/] Run the same command again to resume from the journal ({where}).")
         return 130
     except PlantPredictError as exc:
         console.print(f"[red]{type(exc).__name__}: {exc}")

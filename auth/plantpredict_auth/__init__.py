@@ -7,12 +7,21 @@
   credentials), or ``credentials_from_env()``.
 - ``MemoryTokenStore`` (default) / ``RedisTokenStore`` (one token for many processes).
 - ``wait_for_prediction``: poll a run to its end with backoff and a deadline.
+- ``BatchRunner`` / ``BatchJob``: a sweep of predictions journaled step by step (``SqliteJournal``,
+  ``RedisJournal``) that resumes after a crash, never creates twice, and splits across workers.
+- ``RedisCooldownStore`` + ``share_cooldown()``: one 429 cool-down for many processes.
 - ``set_testing(True)``: waits (backoff, cool-downs, rate limits) become virtual time.
 """
 
+from ._batch import BatchProgress, BatchReport, BatchRunner, progress_of
+from ._batch_records import JobRecord, JobState, Journal, JournalError, LeaseLostError
+from ._batch_redis import RedisJournal
+from ._batch_sqlite import SqliteJournal
+from ._batch_steps import BatchJob
 from ._bearer import BearerAuth
 from ._client import PlantPredictAsyncClient, PlantPredictClient
 from ._connect import DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT, connect, connect_sync, resolve_base_url
+from ._cooldown import Cooldown, CooldownStore, CooldownStoreError, RedisCooldownStore, share_cooldown
 from ._credentials import (
     COGNITO_TOKEN_URL,
     OKTA_TOKEN_URL,
@@ -66,12 +75,24 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BatchJob",
+    "BatchProgress",
+    "BatchReport",
+    "BatchRunner",
     "BearerAuth",
     "ClientCredentials",
     "ClientStats",
     "ConfigurationError",
     "ConflictError",
+    "Cooldown",
+    "CooldownStore",
+    "CooldownStoreError",
     "Credentials",
+    "JobRecord",
+    "JobState",
+    "Journal",
+    "JournalError",
+    "LeaseLostError",
     "MemoryTokenStore",
     "NotFoundError",
     "OutcomeUnknownError",
@@ -86,10 +107,13 @@ __all__ = [
     "PredictionTimeoutError",
     "RateLimitError",
     "RateLimitGate",
+    "RedisCooldownStore",
+    "RedisJournal",
     "RedisTokenStore",
     "RetryBudgetExceededError",
     "RetryPolicy",
     "ServerError",
+    "SqliteJournal",
     "Token",
     "TokenEndpointError",
     "TokenManager",
@@ -102,9 +126,11 @@ __all__ = [
     "connect_sync",
     "credentials_from_env",
     "is_testing",
+    "progress_of",
     "resolve_base_url",
     "run_and_wait",
     "set_testing",
+    "share_cooldown",
     "status_of",
     "wait_for_prediction",
 ]

@@ -78,8 +78,8 @@ class PlantPredictAsyncClient(LeanRequests, AiohttpAsyncClient, _BoundaryState):
             request.extensions[BUFFER_EXTENSION] = True
         attempts = Attempts(started=_time.now())
         while True:
-            start_at = self._retries.start_at()
-            if start_at is not None:
+            # Until no cool-down runs: one may start (here or, shared, elsewhere) during the wait.
+            while (start_at := self._retries.start_at()) is not None:
                 await _time.sleep_until(start_at)
             self.stats.attempts += 1
             attempts.sent += 1
@@ -135,8 +135,7 @@ class PlantPredictClient(LeanRequests, httpx.Client, _BoundaryState):
         streamed = bool(kwargs.get("stream"))
         attempts = Attempts(started=_time.now())
         while True:
-            start_at = self._retries.start_at()
-            if start_at is not None:
+            while (start_at := self._retries.start_at()) is not None:
                 _time.sleep_sync(start_at - _time.now())
             self.stats.attempts += 1
             attempts.sent += 1

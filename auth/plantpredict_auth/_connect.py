@@ -17,6 +17,7 @@ from plantpredict_client import Client
 
 from ._bearer import BearerAuth
 from ._client import PlantPredictAsyncClient, PlantPredictClient
+from ._cooldown import CooldownStore
 from ._credentials import Credentials
 from ._retry import RetryPolicy
 from ._stores import TokenStore
@@ -86,6 +87,7 @@ async def connect(
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
     retry: RetryPolicy | None = None,
     token_store: TokenStore | None = None,
+    cooldown_store: CooldownStore | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     token_manager: TokenManager | None = None,
     timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,  # noqa: ASYNC109  # configures httpx; does not bound this call
@@ -94,7 +96,8 @@ async def connect(
     """Yield a ``plantpredict_client.Client`` ready for the generated ``asyncio`` functions.
 
     ``transport`` carries API and token requests alike (tests pass the simulator in-process).
-    Pass ``token_manager`` to share one token between several clients of the same identity.
+    Pass ``token_manager`` to share one token between several clients of the same identity, and
+    ``cooldown_store`` (``RedisCooldownStore``) to share the 429 cool-down between processes.
     """
     url = resolve_base_url(credentials, base_url)
     manager = token_manager or TokenManager(
@@ -105,6 +108,7 @@ async def connect(
     # URL and for any proxy httpx picks.
     settings.setdefault("limits", _limits(max_concurrency))
     http = PlantPredictAsyncClient(transport=transport, **settings)
+    http.gate.store = cooldown_store
     client = _generated_client(url, http.timeout, settings["headers"]).set_async_httpx_client(http)
     try:
         yield client
@@ -122,6 +126,7 @@ def connect_sync(
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
     retry: RetryPolicy | None = None,
     token_store: TokenStore | None = None,
+    cooldown_store: CooldownStore | None = None,
     transport: httpx.BaseTransport | None = None,
     token_manager: TokenManager | None = None,
     timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
@@ -135,6 +140,7 @@ def connect_sync(
     settings = _http_settings(url, manager, retry, max_concurrency, timeout, httpx_args)
     settings.setdefault("limits", _limits(max_concurrency))
     http = PlantPredictClient(transport=transport, **settings)
+    http.gate.store = cooldown_store
     client = _generated_client(url, http.timeout, settings["headers"]).set_httpx_client(http)
     try:
         yield client

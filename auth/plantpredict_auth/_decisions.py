@@ -17,6 +17,7 @@ import httpx
 from attrs import define, frozen
 
 from . import _time
+from ._cooldown import Cooldown, CooldownStore
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -66,25 +67,40 @@ class RateLimitGate:
 
     Only a request sent after the last cool-down ended can start a new one: a 429 for a request
     that was already on its way says nothing new, so the requests in flight when the limit hit
-    share one cool-down however their answers are spread in time."""
+    share one cool-down however their answers are spread in time.
 
-    def __init__(self, policy: RetryPolicy, rng: random.Random) -> None:
+    With a shared ``store`` (``RedisCooldownStore``, set by ``share_cooldown()``) the cool-down is
+    one for every process using the store: one another process started is adopted here, and one
+    started here is published."""
+
+    def __init__(self, policy: RetryPolicy, rng: random.Random, store: CooldownStore | None = None) -> None:
         self.policy = policy
         self.rng = rng
         self.until = 0.0
         self.consecutive = 0
         self.windows = 0
+        self.store = store
         self._lock = threading.Lock()
+
+    def _adopt_shared(self) -> None:
+        """Take in a later cool-down from the shared store (under ``self._lock``)."""
+        shared = self.store.current() if self.store is not None else None
+        if shared is not None and shared.ends > self.until:
+            self.until = shared.ends
+            self.consecutive = max(self.consecutive, shared.consecutive)
 
     def on_rate_limited(self, retry_after: float | None, sent_at: float) -> tuple[float, bool]:
         """Start (or join) a cool-down; returns (its end, whether this call started it)."""
         with self._lock:
+            self._adopt_shared()
             now = _time.now()
             if now < self.until or sent_at < self.until:
                 return self.until, False
             self.consecutive += 1
             self.windows += 1
             self.until = now + rate_limit_delay(self.policy, self.consecutive, retry_after, self.rng)
+            if self.store is not None:
+                self.store.publish(Cooldown(self.until, self.consecutive))
             return self.until, True
 
     def on_success(self) -> None:
@@ -92,6 +108,9 @@ class RateLimitGate:
             self.consecutive = 0
 
     def remaining(self) -> float:
+        if self.store is not None:
+            with self._lock:
+                self._adopt_shared()
         return max(0.0, self.until - _time.now())
 
     def spread(self) -> float:

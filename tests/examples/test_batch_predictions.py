@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
+from plantpredict_auth import BatchProgress, JournalError, SqliteJournal, progress_of
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -78,27 +82,70 @@ def test_failed_runs_are_reported_and_the_rest_plotted(simulator_url: str, tmp_p
     assert (output / "yield.png").exists()
 
 
+def journal_progress(output: Path) -> BatchProgress | None:
+    """The sweep's progress from its journal, as another process sees it while the batch runs."""
+
+    async def read() -> BatchProgress | None:
+        journal = SqliteJournal(output / "journal.sqlite")
+        try:
+            await journal.open()
+            records = await journal.records()
+        except JournalError:  # the batch is still creating it
+            return None
+        finally:
+            await journal.aclose()
+        return progress_of(records, [key for key in records if key])
+
+    return asyncio.run(read()) if (output / "journal.sqlite").exists() else None
+
+
+def interrupt_when(process: subprocess.Popen[str], output: Path, reached: Callable[[BatchProgress], bool]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        progress = journal_progress(output)
+        if progress is not None and reached(progress):
+            process.send_signal(signal.SIGINT)
+            return
+        time.sleep(0.1)  # polling the journal file of another process
+    process.kill()
+    pytest.fail("the sweep never got there")
+
+
 @pytest.mark.parametrize("simulator_url", [["--run-seconds", "120"]], indirect=True)
 def test_ctrl_c_cancels_the_runs_it_started(simulator_url: str, tmp_path: Path) -> None:
+    output = tmp_path / "out"
     process = subprocess.Popen(
-        batch(simulator_url, tmp_path / "out", "--count", "4", "--cancel-on-interrupt"),
+        batch(simulator_url, output, "--count", "4", "--cancel-on-interrupt"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    interrupt_when(process, output, lambda progress: progress.started == 4)
+    out, _ = process.communicate(timeout=60)
     with httpx.Client(base_url=simulator_url, timeout=5) as admin:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            predictions = admin.get("/_sim/objects/predictions").json()
-            if len([p for p in predictions if p.get("processingStatus") in (1, 2)]) == 4:
-                break
-            time.sleep(0.1)
-        else:
-            process.kill()
-            pytest.fail("the runs never started")
-        process.send_signal(signal.SIGINT)
-        out, _ = process.communicate(timeout=60)
         statuses = [p.get("processingStatus") for p in admin.get("/_sim/objects/predictions").json()]
     assert process.returncode == 130, out
-    assert "Cancelling 4 started run(s)" in out
+    assert "Cancelled 4 started run(s)" in out
+    assert "Run the same command again to resume" in out
     assert statuses == [5, 5, 5, 5]
+
+
+@pytest.mark.parametrize("simulator_url", [["--run-seconds", "0.5"]], indirect=True)
+def test_an_interrupted_sweep_resumes_from_its_journal(simulator_url: str, tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    command = batch(simulator_url, output, "--count", "6", "--concurrency", "2")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    interrupt_when(process, output, lambda progress: progress.finished >= 2)
+    first, _ = process.communicate(timeout=60)
+    assert process.returncode == 130, first
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    resumed = re.search(r"Resuming: (\d) of 6 finished", done.stdout)
+    assert resumed is not None, done.stdout
+    assert int(resumed.group(1)) >= 2
+    assert f"{resumed.group(1)} prediction(s) were already finished in the journal: not touched." in done.stdout
+    assert [r["status"] for r in rows(output)] == ["success"] * 6
+    with httpx.Client(base_url=simulator_url, timeout=5) as admin:
+        counters = admin.get("/_sim/counters").json()
+    assert counters["objects"]["predictions"] == 6  # nothing created twice
+    assert counters["runs"] == {"3": 6}  # every run started once
