@@ -108,6 +108,7 @@ bench: $(BENCH_STAMP)
 	$(PY) -m bench.simulator_load
 	$(PY) -m bench.concurrency
 	$(PY) -m bench.clients
+	$(PY) -m bench.cooldown
 
 clean:
 	rm -rf .build .mypy_cache .ruff_cache .pytest_cache

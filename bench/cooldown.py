@@ -1,0 +1,71 @@
+"""The 429 cool-down shared across processes, measured: 429s the simulator served to one sweep.
+
+    python -m bench.cooldown [--runs 3]
+
+Runs the same 24-job sweep under the same 429 bursts (every API request answered 429 for 2 s,
+three times, 3 s apart) as: one process with 12 jobs at once; three worker processes of 4 sharing
+the cool-down through Redis; three that do not share it. Needs ``redis-server`` (``make test``
+installs it). Prints the 429s served per run and their medians: the counts race with where each
+request is when a burst begins, so compare medians over runs, never one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shutil
+import socket
+import statistics
+import subprocess
+import tempfile
+from collections.abc import Iterator
+
+import redis
+
+from tests.batch.test_workers import sweep_under_bursts
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("error: redis-server is not installed (apt-get install redis-server)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with tempfile.TemporaryDirectory() as folder:
+        command = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+        process = subprocess.Popen([*command, "--dir", folder], stdout=subprocess.DEVNULL)
+        url = f"redis://127.0.0.1:{port}/0"
+        try:
+            client = redis.Redis.from_url(url)
+            for _ in range(100):
+                with contextlib.suppress(redis.ConnectionError):
+                    if client.ping():
+                        break
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    served: dict[str, list[int]] = {"one process": [], "three, shared": [], "three, not shared": []}
+    with redis_server() as url:
+        for run in range(args.runs):
+            redis.Redis.from_url(url).flushdb()
+            served["one process"].append(sweep_under_bursts(url, f"alone{run}", 1, 12)["served_429"])
+            shared = sweep_under_bursts(url, f"shared{run}", 3, 4, "--cooldown", url)
+            served["three, shared"].append(shared["served_429"])
+            served["three, not shared"].append(sweep_under_bursts(url, f"own{run}", 3, 4)["served_429"])
+    print(f"\n429s served to a 24-job sweep under three 2 s bursts ({args.runs} runs):")
+    for label, counts in served.items():
+        print(f"  {label:18} {counts}  median {statistics.median(counts):g}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
