@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
-import importlib
 import io
 import json
 import time
@@ -33,7 +32,7 @@ from typing import Any
 
 import httpx
 
-from bench._sdk import official_sdk, sdk_get
+from bench._sdk import official_sdk, sdk_get, sdk_workflow
 from bench._support import PROJECT, client_credentials, seed_project, service_token
 from plantpredict_auth import RetryPolicy, connect, run_and_wait
 from plantpredict_client import Client
@@ -82,38 +81,6 @@ def timed(label: str, sim: Sim, work: Callable[[], Any]) -> dict[str, Any]:
 
 
 # -- the official SDK ---------------------------------------------------------------------------
-
-
-def sdk_workflow(api: Any, module_id: int, inverter_id: int, weather_id: int) -> float:
-    tracking = importlib.import_module("plantpredict.enumerations").TrackingTypeEnum
-    project = api.project(name=PROJECT["name"], latitude=PROJECT["latitude"], longitude=PROJECT["longitude"])
-    project.elevation = PROJECT["elevation"]
-    project.standard_offset_from_utc = PROJECT["standardOffsetFromUTC"]
-    project.create()
-    prediction = api.prediction(project_id=project.id, name="Bench prediction")
-    prediction.weather_id = weather_id
-    prediction.create()
-    plant = api.powerplant(project_id=project.id, prediction_id=prediction.id)
-    block = plant.add_block()
-    array = plant.add_array(block_name=block)
-    inverter = plant.add_inverter(block_name=block, array_name=array, inverter_id=inverter_id, setpoint_kw=2500)
-    plant.add_dc_field(
-        block_name=block,
-        array_name=array,
-        inverter_name=inverter,
-        module_id=module_id,
-        tracking_type=tracking.FIXED_TILT,
-        modules_high=2,
-        modules_wired_in_series=26,
-        post_to_post_spacing=8.0,
-        number_of_rows=20,
-        number_of_series_strings_wired_in_parallel=220,
-        module_tilt=25,
-    )
-    plant.create()
-    prediction.run()  # the SDK's own wait: a loop without sleep until status 3
-    summary = prediction.get_results_summary()
-    return float(summary["years"][0]["total_energy"])
 
 
 def sequentially(count: int, job: Callable[[], Any]) -> None:

@@ -20,11 +20,8 @@ import httpx
 
 from bench._support import require_wrk, wrk
 from plantpredict_simulator import (
-    DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET,
-    DEFAULT_PASSWORD,
-    DEFAULT_USERNAME,
     launched,
+    password_grant_form,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -34,14 +31,7 @@ def prepare(base_url: str) -> tuple[str, int]:
     with httpx.Client(base_url=base_url, timeout=10) as http:
         token = http.post(
             "/oauth2/v1/token",
-            data={
-                "grant_type": "password",
-                "username": DEFAULT_USERNAME,
-                "password": DEFAULT_PASSWORD,
-                "client_id": DEFAULT_CLIENT_ID,
-                "client_secret": DEFAULT_CLIENT_SECRET,
-                "scope": "openid offline_access",
-            },
+            data=password_grant_form(),
         )
         token.raise_for_status()
         access = str(token.json()["access_token"])

@@ -12,11 +12,10 @@ import httpx
 import pytest
 
 from plantpredict_simulator import (
-    DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     DEFAULT_PASSWORD,
-    DEFAULT_USERNAME,
     launched,
+    password_grant_form,
 )
 from tests.conftest import REPO, watch_for_leaks
 
@@ -39,14 +38,7 @@ def test_four_processes_share_one_token_per_lifetime(served_simulator: str, redi
     with httpx.Client(base_url=base, timeout=10) as admin:
         login = admin.post(
             "/oauth2/v1/token",
-            data={
-                "grant_type": "password",
-                "username": DEFAULT_USERNAME,
-                "password": DEFAULT_PASSWORD,
-                "scope": "openid offline_access",
-                "client_id": DEFAULT_CLIENT_ID,
-                "client_secret": DEFAULT_CLIENT_SECRET,
-            },
+            data=password_grant_form(),
         ).json()
         created = admin.post(
             "/Project",

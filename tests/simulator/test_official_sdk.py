@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench._support import PROJECT
 from tests.conftest import REPO
 from tests.simulator._support import INVERTER_ID, MODULE_ID, WEATHER_DAGGETT, RunningSimulator
 
@@ -47,7 +48,7 @@ def test_official_sdk_completes_its_workflow(simulator_process: RunningSimulator
     report = json.loads(finished.stdout.strip().splitlines()[-1])
     assert report["steps"] == STEPS, report["facts"]
     facts = report["facts"]
-    assert facts["project_name"] == "SDK Project"
+    assert facts["project_name"] == PROJECT["name"]
     assert facts["ashrae_station"] == "DAGGETT BARSTOW-DAGGETT AP, CA, USA"
     assert facts["processing_status"] == 3
     assert 1500 < facts["specific_yield"] < 2400
