@@ -7,9 +7,25 @@ import pytest
 
 from plantpredict_auth._client import PlantPredictAsyncClient, PlantPredictClient
 
-BASES = ["https://api.plantpredict.com", "https://api.plantpredict.com/", "http://127.0.0.1:8080/api/v2/"]
+BASES = [
+    "https://api.plantpredict.com",
+    "https://api.plantpredict.com/",
+    "http://127.0.0.1:8080/api/v2/",
+    "https://user:pw@api.plantpredict.com:8443/v1",
+    "https://api.plantpredict.com/base?key=1",
+]
 TARGETS = [
     "/Project/12",
+    "/Project/12/Prediction/3/PowerPlant",
+    "/Inverter/kVA",
+    "/Project/1.5/x_y~z-w",
+    "/Project/./12",
+    "/Project/../12",
+    "/Project/12/.",
+    "/Projekt/Gr\u00fcn",
+    "/Project/{id}",
+    "/Project/12/",
+    "/",
     "/Project/12/Prediction/3/Run",
     "/Project?enableMeteonormDownload=false",
     "/Weather/Search#frag",
