@@ -18,6 +18,7 @@ from attrs import define, frozen
 
 from . import _time
 from ._cooldown import Cooldown, CooldownStore
+from ._decode import loads
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -136,13 +137,16 @@ def _warn_x_message(response: httpx.Response) -> None:
 
 
 def _guard_json(response: httpx.Response) -> None:
-    """Make ``response.json()`` raise ``APIResponseError`` for a body that is not JSON (truncated,
-    empty, or text), so the generated parsers never raise ``JSONDecodeError`` at the caller."""
+    """Make ``response.json()`` decode with ``_decode.loads`` (orjson) and raise
+    ``APIResponseError`` for a body that is not JSON (truncated, empty, or text), so the generated
+    parsers never raise ``JSONDecodeError`` at the caller."""
     original: Callable[..., Any] = response.json
 
     def json(**kwargs: Any) -> Any:
         try:
-            return original(**kwargs)
+            if kwargs:  # a caller's own decoding options: httpx's json with them
+                return original(**kwargs)
+            return loads(response.content, response.headers.get("content-type", ""))
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             raise unreadable_body(response, f"its body is not valid JSON ({exc})") from exc
 
