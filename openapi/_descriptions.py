@@ -10,6 +10,7 @@ docs/normalization.md#docstrings and #enum-member-names.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,6 +114,17 @@ def answer_schema(operation: dict[str, Any]) -> Schema | None:
     return None
 
 
+def answer_notes(paths: dict[str, dict[str, Any]]) -> Iterator[tuple[Schema, FieldNote]]:
+    """Each field an operation's description documents, with the schema of that operation's answer
+    (where the field's path starts)."""
+    for item in paths.values():
+        for operation in item.values():
+            root = answer_schema(operation)
+            if root is not None:
+                for note in field_notes(str(operation.get("description") or "")):
+                    yield root, note
+
+
 def _model_of(components: dict[str, Schema], node: Schema) -> str | None:
     """The component a schema node holds (through ``null``, arrays and one-branch unions)."""
     node = strip_null(node)
@@ -140,6 +152,7 @@ def resolve(components: dict[str, Schema], root: Schema, path: tuple[str, ...]) 
 __all__ = [
     "FieldNote",
     "Note",
+    "answer_notes",
     "answer_schema",
     "field_notes",
     "parameter_notes",

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from ._descriptions import Note, answer_schema, field_notes, parameter_notes, parameters_section, resolve
+from ._descriptions import Note, answer_notes, answer_schema, parameter_notes, parameters_section, resolve
 from ._schema import walk_refs
 from ._state import Merge
 
@@ -52,20 +52,15 @@ def _parameter_descriptions(m: Merge, paths: dict[str, dict[str, Any]]) -> None:
 
 
 def _field_descriptions(m: Merge, paths: dict[str, dict[str, Any]]) -> None:
-    for item in paths.values():
-        for operation in item.values():
-            root = answer_schema(operation)
-            if root is None:
-                continue
-            for note in field_notes(str(operation.get("description") or "")):
-                found = resolve(m.components, root, note.path)
-                text = note.text.rstrip(":").strip()
-                if found is None or not text:
-                    continue
-                prop = m.components[found[0]]["properties"][found[1]]
-                if not prop.get("description"):
-                    prop["description"] = text
-                    m.figures["attribute descriptions from operation descriptions"] += 1
+    for root, note in answer_notes(paths):
+        found = resolve(m.components, root, note.path)
+        text = note.text.rstrip(":").strip()
+        if found is None or not text:
+            continue
+        prop = m.components[found[0]]["properties"][found[1]]
+        if not prop.get("description"):
+            prop["description"] = text
+            m.figures["attribute descriptions from operation descriptions"] += 1
     for ref_schema, component in sorted(m.ref_resolution.items()):
         properties = (m.components.get(component) or {}).get("properties") or {}
         for name, node in ((m.ref_schemas.get(ref_schema) or {}).get("properties") or {}).items():

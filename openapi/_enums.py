@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ._descriptions import answer_schema, field_notes, resolve, value_names
+from ._descriptions import answer_notes, resolve, value_names
 from ._schema import Schema, ref_name, strip_null
 from ._state import Merge
 
@@ -91,22 +91,17 @@ def _from_reference(m: Merge, enums: dict[str, Schema]) -> Names:
 def _from_descriptions(m: Merge, paths: dict[str, dict[str, Any]], enums: dict[str, Schema]) -> Names:
     """Value lists in the text a description gives a field whose type is an enum."""
     named: Names = {}
-    for item in paths.values():
-        for operation in item.values():
-            root = answer_schema(operation)
-            if root is None:
-                continue
-            for note in field_notes(str(operation.get("description") or "")):
-                values = value_names(note.text)
-                found = resolve(m.components, root, note.path) if values else None
-                if found is None:
-                    continue
-                component, prop = found
-                enum = ref_name(strip_null(m.components[component]["properties"][prop]))
-                if enum in enums and set(values) <= set(enums[enum]["enum"]):
-                    m.figures["value lists found in descriptions"] += 1
-                    for value, text in values.items():
-                        named.setdefault(enum, {}).setdefault(value, text)
+    for root, note in answer_notes(paths):
+        values = value_names(note.text)
+        found = resolve(m.components, root, note.path) if values else None
+        if found is None:
+            continue
+        component, prop = found
+        enum = ref_name(strip_null(m.components[component]["properties"][prop]))
+        if enum in enums and set(values) <= set(enums[enum]["enum"]):
+            m.figures["value lists found in descriptions"] += 1
+            for value, text in values.items():
+                named.setdefault(enum, {}).setdefault(value, text)
     return named
 
 

@@ -26,14 +26,18 @@ def quickstart(index: int = 0) -> str:
     return str(blocks[index])
 
 
-def _environment(simulator_url: str) -> dict[str, str]:
-    return {
+def run(program: Path, simulator_url: str) -> subprocess.CompletedProcess[str]:
+    """``program`` run as a user would, with the simulator's credentials in the environment."""
+    env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PLANTPREDICT_")},
         "PLANTPREDICT_CLIENT_ID": DEFAULT_CLIENT_ID,
         "PLANTPREDICT_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
         "PLANTPREDICT_TOKEN_URL": f"{simulator_url}/oauth2/token",
         "PLANTPREDICT_BASE_URL": simulator_url,
     }
+    return subprocess.run(
+        [sys.executable, str(program)], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
 
 
 def test_the_quickstart_reads_a_project(simulator_url: str, tmp_path: Path) -> None:
@@ -53,14 +57,7 @@ def test_the_quickstart_reads_a_project(simulator_url: str, tmp_path: Path) -> N
     assert "project_id=1234" in code
     program = tmp_path / "quickstart.py"
     program.write_text(code.replace("project_id=1234", f"project_id={project_id}"))
-    done = subprocess.run(
-        [sys.executable, str(program)],
-        capture_output=True,
-        text=True,
-        env=_environment(simulator_url),
-        timeout=60,
-        check=False,
-    )
+    done = run(program, simulator_url)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "Quickstart 40.0 -105.0"
 
@@ -71,14 +68,7 @@ def test_the_workflow_runs_a_prediction_on_the_resource_client(simulator_url: st
     assert "isinstance" not in code
     program = tmp_path / "workflow.py"
     program.write_text(code)
-    done = subprocess.run(
-        [sys.executable, str(program)],
-        capture_output=True,
-        text=True,
-        env=_environment(simulator_url),
-        timeout=60,
-        check=False,
-    )
+    done = run(program, simulator_url)
     assert done.returncode == 0, done.stderr
     years = [line.split() for line in done.stdout.splitlines()]
     assert years  # the result summary's years: year, annual energy
