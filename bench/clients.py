@@ -106,7 +106,7 @@ def plant(module_id: int, inverter_id: int) -> PowerPlant:
         modules_wired_in_series=26,
         number_of_series_strings_wired_in_parallel=220.0,
     )
-    inverter = PowerPlantInverter(name="1", inverter_id=inverter_id, setpointk_w=2500.0, dc_fields=[field])
+    inverter = PowerPlantInverter(name="1", inverter_id=inverter_id, setpoint_kw=2500.0, dc_fields=[field])
     return PowerPlant(blocks=[Block(name=1, arrays=[PowerPlantArray(name=1, inverters=[inverter])])])
 
 

@@ -294,7 +294,7 @@ def power_plant(library: Library, args: argparse.Namespace, value: float) -> Pow
         name="1",
         repeater=inverters,
         inverter_id=library.inverter.id if isinstance(library.inverter.id, int) else None,
-        setpointk_w=inverter_kw,
+        setpoint_kw=inverter_kw,
         power_factor=1.0,
         dc_fields=[field],
     )

@@ -18,7 +18,7 @@ from . import _generate as generation
 from ._changelog import ChangelogError
 from ._documents import UPSTREAM, Document, SourceError, load
 from ._lock import Lock, LockMismatch
-from ._namer import NameLock, Overrides
+from ._namer import DERIVED, NameLock, Overrides
 from ._normalize import Result, normalize
 from ._paths import BuildError, Paths
 from ._regenerate import new_lock, regenerate, surface_text
@@ -52,7 +52,7 @@ def _read_lock(paths: Paths) -> Lock:
 
 
 def _unlocked_names(result: Result) -> int:
-    return result.figures.get("operation names newly derived", 0) + result.figures.get("schema names newly derived", 0)
+    return sum(result.figures.get(kind, 0) for kind in DERIVED)
 
 
 def cmd_spec(args: argparse.Namespace, paths: Paths) -> None:
@@ -67,10 +67,8 @@ def cmd_spec(args: argparse.Namespace, paths: Paths) -> None:
             print(
                 f"  {label}: sha256 {source.sha256} ({source.size:,} bytes), {source.url}, from {source.fetched_from}"
             )
-        print(
-            f"  names locked: {len(result.names.operations)} operations, {len(result.names.schemas)} schemas "
-            f"({_unlocked_names(result)} new)"
-        )
+        counts = ", ".join(f"{n} {section.replace('_', ' ')}" for section, n in result.names.count().items())
+        print(f"  names locked: {counts} ({_unlocked_names(result)} new)")
         print("next: `make api-diff` shows what changes, `make generate` regenerates plantpredict_client/")
         return
     if lock is None:
@@ -148,6 +146,7 @@ def cmd_normalize(args: argparse.Namespace, paths: Paths) -> None:
     primary, reference = _load_both(args)
     lock = Lock.read(paths.lock)
     result = _normalize(paths, primary, reference, lock.names if lock else NameLock())
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result.document, indent=1) + "\n", encoding="utf-8")
     for key, value in result.figures.items():
         print(f"{value:6} {key}")

@@ -74,21 +74,17 @@ def build(
         [
             sys.executable,
             "-m",
-            "openapi_python_client",
-            "generate",
+            "openapi._generator",
             "--path",
             str(spec),
-            "--meta",
-            "none",
             "--config",
             str(config),
             "--custom-template-path",
             str(templates),
             "--output-path",
             str(output),
-            "--fail-on-warning",
         ],
-        scratch,
+        Path(__file__).resolve().parent.parent,  # where `openapi` is importable
         GENERATOR,
     )
     if "warning" in log.lower() or not (output / "__init__.py").exists():

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from keyword import iskeyword
+from typing import Any
+
+from openapi_python_client import strings
 
 # Words that a plain camelCase splitter would tear apart ("PVsyst" -> "p_vsyst", "kVA" -> "k_va").
 # Each maps to the single lower-case word it should become.
@@ -205,3 +209,120 @@ def tag_for_path(path: str, rules: list[tuple[str, str]], fallback: str) -> str:
         if re.search(pattern, path, flags=re.IGNORECASE):
             return tag
     return fallback
+
+
+# --------------------------------------------------------------------------------------------
+# Attribute and parameter names (docs/normalization.md#attribute-names)
+
+_FIELD_PREFIX = "field_"  # generator-config.yml: field_prefix
+
+
+def _segment(run: str, acronyms: frozenset[str]) -> list[str] | None:
+    """A run of capitals cut into known acronyms (``ESSHVAC`` -> ``ESS``, ``HVAC``), fewest pieces
+    first; ``None`` unless every piece is a known acronym."""
+    best: dict[int, list[str]] = {0: []}
+    for end in range(1, len(run) + 1):
+        for start in range(end):
+            if start in best and run[start:end] in acronyms:
+                candidate = [*best[start], run[start:end]]
+                if end not in best or len(candidate) < len(best[end]):
+                    best[end] = candidate
+    return best.get(len(run))
+
+
+def _words_of(piece: str, acronyms: frozenset[str]) -> list[str]:
+    """The generator's own words for a piece of a key, with a run of capitals, or a word in lower
+    case, that is several known acronyms glued together cut between them."""
+    words: list[str] = []
+    for word in strings.split_words(strings.sanitize(piece)):
+        # Capitals (reportESSHVACLoss) or a key's lower-case first word (esshvacLoss).
+        run = re.fullmatch(r"([A-Z]{3,}|[a-z]{4,})(\d*)", word)
+        letters = run.group(1).upper() if run else ""
+        cut = _segment(letters, acronyms) if run and letters not in acronyms else None
+        if run and cut and len(cut) > 1:
+            words.extend(a.lower() for a in cut)
+            if run.group(2):
+                words.append(run.group(2))
+        else:
+            words.append(word.lower())
+    return words
+
+
+def attribute_name(key: str, units: Mapping[str, str], acronyms: Iterable[str]) -> str:
+    """The Python name of a JSON key: the generator's snake_case, except that unit spellings
+    (``kW``, ``MWh``, ``BoS``) become one word each and runs of capitals made of known acronyms are
+    cut between them (``reportESSHVACLoss`` -> ``report_ess_hvac_loss``, not ``report_esshvac_loss``).
+
+    ``units`` maps a spelling to its word(s); a spelling matches only where no lower-case letter
+    follows it, so ``kW`` never eats the start of a word. Digits after a one-letter word stay on it
+    (``sandiaIAMB0`` -> ``sandia_iam_b0``, as the model's coefficient is written).
+    """
+    known = frozenset(acronyms)
+    words: list[str] = []
+    pattern = "|".join(re.escape(s) for s in sorted(units, key=len, reverse=True))
+    pieces = re.split(f"({pattern})(?![a-z])", key) if units else [key]
+    for index, piece in enumerate(pieces):
+        words.extend(units[piece].split("_") if index % 2 else _words_of(piece, known))
+    glued: list[str] = []
+    for word in words:
+        if glued and word.isdigit() and len(glued[-1]) == 1 and glued[-1].isalpha():
+            glued[-1] += word
+        else:
+            glued.append(word)
+    return str(strings.PythonIdentifier("_".join(glued), _FIELD_PREFIX, skip_snake_case=True))
+
+
+def generator_attribute_name(key: str) -> str:
+    """What openapi-python-client itself would call the attribute (before any unit table)."""
+    return str(strings.PythonIdentifier(key, _FIELD_PREFIX))
+
+
+# --------------------------------------------------------------------------------------------
+# Enum members (docs/normalization.md#enum-member-names)
+
+
+def enum_member(name: str, value: Any) -> str:
+    """An enum member's Python name: ``name`` when it already is one (the SDK's ``P50``), else its
+    upper snake case (the reference's ``DraftPrivate``, a description's ``system account``), else
+    ``VALUE_<n>``."""
+    if re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
+        return name
+    candidate = snake(name).upper() if name else ""
+    if not candidate:
+        return f"VALUE_{value}".replace("-", "NEGATIVE_")
+    if not candidate[0].isalpha():
+        candidate = f"V{candidate}" if candidate[0].isdigit() else f"VALUE_{value}"
+    return candidate
+
+
+# --------------------------------------------------------------------------------------------
+# Resources and their methods (docs/normalization.md#resources)
+
+_VERBS_DROPPED = frozenset({"get"})
+
+
+def resource_method(operation_id: str, nouns: Iterable[str]) -> str:
+    """A resource method's name: the operation's name without the resource's noun, and without
+    ``get`` when something is left (``get_project`` -> ``get``, ``get_result_summary`` ->
+    ``summary``, ``create_project_note`` -> ``create_note``, ``list_modules`` -> ``list``).
+
+    ``nouns`` are the resource's noun phrases in snake case (``power_plant``, ``projects``); the
+    first (longest) one found after the verb is removed."""
+    words = operation_id.split("_")
+    verb, rest = words[0], words[1:]
+    for noun in sorted(nouns, key=lambda n: (-len(n.split("_")), n)):
+        phrase = noun.split("_")
+        for start in range(len(rest) - len(phrase) + 1):
+            if rest[start : start + len(phrase)] == phrase:
+                rest = rest[:start] + rest[start + len(phrase) :]
+                break
+        else:
+            continue
+        break
+    if not rest:
+        name = verb
+    elif verb in _VERBS_DROPPED:
+        name = "_".join(rest)
+    else:
+        name = "_".join([verb, *rest])
+    return operation_id if iskeyword(name) or not name.isidentifier() else name

@@ -8,8 +8,11 @@ document. Names come from the name lock first (``_namer.py``; docs/build-step.md
 
 The steps, in the order they must run (each module says which rules it applies):
 ``_live`` names and converts the live schemas; ``_reference_schemas`` maps the reference's schemas
-onto them or imports them; ``_enums`` names enum members; ``_operations`` (with ``_responses`` and
-``_recorded``) merges the operations; ``_prune`` drops what nothing reaches.
+onto them or imports them; ``_operations`` (with ``_responses`` and ``_recorded``) merges the
+operations; ``_prune`` drops what nothing reaches, and ``_created_ids`` requires the id of create
+answers; then the names and words of what is left:
+``_enums`` names enum members, ``_attributes`` attributes and arguments, ``_resource_names`` the
+resource client, and ``_docs`` writes the descriptions the docstrings are made of.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from ._attributes import name_attributes
+from ._created_ids import require_created_ids
+from ._docs import describe
 from ._documents import check_openapi3
 from ._enums import name_enums
 from ._live import LiveSchemas
@@ -26,6 +32,7 @@ from ._operations import Operations
 from ._prune import finish_components
 from ._recorded import RecordedAnswers
 from ._reference_schemas import ReferenceSchemas
+from ._resource_names import name_resources
 from ._responses import Responses
 from ._state import Merge
 
@@ -51,11 +58,15 @@ def normalize(live: dict[str, Any], reference: dict[str, Any], lock: NameLock, o
     reference_schemas = ReferenceSchemas(m)
     reference_schemas.learn_pairs()
     reference_schemas.resolve_known()
-    name_enums(m)
     recorded = RecordedAnswers(m)
     responses = Responses(m, live_schemas, reference_schemas, recorded)
     paths = Operations(m, live_schemas, reference_schemas, responses).build()
     figures.update(finish_components(m.components, paths))
+    require_created_ids(m, paths)
+    name_enums(m, paths)
+    name_attributes(m, paths)
+    name_resources(m, paths)
+    describe(m, paths)
     figures["schemas"] = len(m.components)
     figures["recorded examples"] = len(m.examples)
     names = m.namer.finish()

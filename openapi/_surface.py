@@ -1,7 +1,9 @@
 """The API surface of a normalized document, and what changes between two surfaces.
 
-The surface is what a user of the generated client sees: each function (name, module, method,
-path, parameters, body and response types) and each model (fields and their types, enum members).
+The surface is what a user of the generated client sees: each function (name, module, resource
+method, HTTP method, path, arguments, body and response types) and each model (fields with their
+Python names and types, enum members). Fields and arguments are keyed by their name on the wire and
+written ``python_name: type``, so a new Python name for the same key is a rename.
 ``openapi/api-surface.json`` holds the surface of the committed client, so ``make api-diff`` can
 say what a regeneration from new upstream documents would change before anything is regenerated.
 """
@@ -12,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ._naming import snake
+from ._naming import generator_attribute_name, snake
 from ._schema import SCHEMA_PREFIX
 
 _PRIMITIVES = {"integer": "int", "number": "float", "boolean": "bool", "null": "None"}
@@ -48,7 +50,9 @@ def surface(document: dict[str, Any]) -> dict[str, Any]:
     for path, item in document.get("paths", {}).items():
         for method, op in item.items():
             parameters = {
-                f"{p['in']}:{p['name']}": render_type(p.get("schema")) + ("" if p.get("required") else " (optional)")
+                f"{p['in']}:{p['name']}": f"{p.get('x-python-name') or generator_attribute_name(p['name'])}: "
+                + render_type(p.get("schema"))
+                + ("" if p.get("required") else " (optional)")
                 for p in op.get("parameters", [])
             }
             body = op.get("requestBody", {}).get("content", {})
@@ -63,6 +67,7 @@ def surface(document: dict[str, Any]) -> dict[str, Any]:
                 )
             operations[op["operationId"]] = {
                 "module": snake(op["tags"][0]),
+                "resource": f"{op['x-resource']}.{op['x-method']}" if "x-method" in op else None,
                 "method": method.upper(),
                 "path": path,
                 "parameters": dict(sorted(parameters.items())),
@@ -79,7 +84,10 @@ def surface(document: dict[str, Any]) -> dict[str, Any]:
                 "type": render_type({k: v for k, v in schema.items() if k != "properties"})
                 if schema.get("type") != "object"
                 else "object",
-                "fields": {p: render_type(s) for p, s in (schema.get("properties") or {}).items()},
+                "fields": {
+                    p: f"{(schema.get('x-python-names') or {}).get(p) or generator_attribute_name(p)}: {render_type(s)}"
+                    for p, s in (schema.get("properties") or {}).items()
+                },
             }
     return {"operations": dict(sorted(operations.items())), "schemas": dict(sorted(schemas.items()))}
 
@@ -93,6 +101,7 @@ BREAKING_KINDS = frozenset(
         "schema renamed",
         "schema retyped",
         "field removed",
+        "field renamed",
         "field retyped",
         "enum member removed",
         "enum member renamed",
@@ -116,15 +125,42 @@ def _change(kind: str, subject: str, detail: str = "") -> Change:
     return Change(kind, subject, detail, kind in BREAKING_KINDS)
 
 
+def _named(key: str, value: str) -> tuple[str, str]:
+    """(Python name, type) of a field or argument: ``"setpoint_kw: float"``. A surface written
+    before Python names were recorded has only the type: the name was the generator's own."""
+    name, sep, kind = value.partition(": ")
+    return (name, kind) if sep and name.isidentifier() else (generator_attribute_name(key.split(":")[-1]), value)
+
+
+def _response_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    changes: list[Change] = []
+    for status in sorted(set(old) | set(new)):
+        if status not in new:
+            changes.append(_change("response removed", status, str(old[status])))
+        elif status not in old:
+            changes.append(_change("response added", status, str(new[status])))
+        elif old[status] != new[status]:
+            changes.append(_change("response retyped", status, f"{old[status]} -> {new[status]}"))
+    return changes
+
+
 def _dict_changes(kind: str, subject: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """Changes of fields or arguments, keyed by their name on the wire; the subject names them by
+    their Python name."""
     changes: list[Change] = []
     for key in sorted(set(old) | set(new)):
         if key not in new:
-            changes.append(_change(f"{kind} removed", f"{subject}.{key}", str(old[key])))
+            name, was = _named(key, str(old[key]))
+            changes.append(_change(f"{kind} removed", f"{subject}.{name}", was))
         elif key not in old:
-            changes.append(_change(f"{kind} added", f"{subject}.{key}", str(new[key])))
-        elif old[key] != new[key]:
-            changes.append(_change(f"{kind} retyped", f"{subject}.{key}", f"{old[key]} -> {new[key]}"))
+            name, now = _named(key, str(new[key]))
+            changes.append(_change(f"{kind} added", f"{subject}.{name}", now))
+        else:
+            (old_name, was), (new_name, now) = _named(key, str(old[key])), _named(key, str(new[key]))
+            if old_name != new_name:
+                changes.append(_change(f"{kind} renamed", f"{subject}.{old_name} -> {new_name}", key))
+            if was != now:
+                changes.append(_change(f"{kind} retyped", f"{subject}.{new_name}", f"{was} -> {now}"))
     return changes
 
 
@@ -148,12 +184,16 @@ def _operation_change(name: str, o: dict[str, Any], n: dict[str, Any]) -> Change
         if o.get(key) != n.get(key):
             details.append(f"{key} {o.get(key)} -> {n.get(key)}")
             breaking = True
-    for change in _dict_changes("parameter", "", o["parameters"], n["parameters"]):
+    if o.get("resource") != n.get("resource"):
+        # A resource method that appears breaks nothing; one that moves does.
+        details.append(f"resource method {o.get('resource')} -> {n.get('resource')}")
+        breaking |= o.get("resource") is not None
+    for change in _dict_changes("argument", "", o["parameters"], n["parameters"]):
         details.append(f"{change.kind} {change.subject.lstrip('.')} {change.detail}".strip())
-        # Only a new optional parameter leaves existing calls valid.
-        breaking |= not (change.kind == "parameter added" and change.detail.endswith("(optional)"))
-    for change in _dict_changes("response", "", o["responses"], n["responses"]):
-        details.append(f"{change.kind} {change.subject.lstrip('.')} {change.detail}".strip())
+        # Only a new optional argument leaves existing calls valid.
+        breaking |= not (change.kind == "argument added" and change.detail.endswith("(optional)"))
+    for change in _response_changes(o["responses"], n["responses"]):
+        details.append(f"{change.kind} {change.subject} {change.detail}".strip())
         breaking |= change.kind != "response added"
     return Change("operation changed", name, "; ".join(details), breaking) if details else None
 
@@ -242,6 +282,7 @@ ORDER = [
     "schema retyped",
     "field added",
     "field removed",
+    "field renamed",
     "field retyped",
     "enum member added",
     "enum member removed",

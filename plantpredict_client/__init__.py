@@ -3,11 +3,12 @@
 """A client library for accessing PlantPredict API"""
 
 from . import _sources
-from .client import AuthenticatedClient, Client
+from .client import AuthenticatedClient, Client, SyncClient
 
 __sources__ = _sources.SOURCES
 
 __all__ = (
     "AuthenticatedClient",
     "Client",
+    "SyncClient",
 )

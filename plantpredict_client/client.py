@@ -3,12 +3,30 @@
 import ssl
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 from attrs import define, evolve, field
 
 from . import errors
+
+if TYPE_CHECKING:
+    from .api.ashrae import AsyncAshrae, SyncAshrae
+    from .api.company import AsyncCompany, SyncCompany
+    from .api.country import AsyncCountries, SyncCountries
+    from .api.definitions import AsyncDefinitions, SyncDefinitions
+    from .api.financial_model import AsyncFinancialModel, SyncFinancialModel
+    from .api.inverters import AsyncInverters, SyncInverters
+    from .api.modules import AsyncModules, SyncModules
+    from .api.power_plant import AsyncPowerPlants, SyncPowerPlants
+    from .api.predictions import AsyncPredictions, SyncPredictions
+    from .api.projects import AsyncProjects, SyncProjects
+    from .api.reports import AsyncReports, SyncReports
+    from .api.results import AsyncResults, SyncResults
+    from .api.shade_scene import AsyncShadeScene, SyncShadeScene
+    from .api.system import AsyncSystem, SyncSystem
+    from .api.time_series import AsyncTimeSeries, SyncTimeSeries
+    from .api.weather import AsyncWeather, SyncWeather
 
 ResponseErrorFactory = Callable[[httpx.Response, Exception | None], Exception]
 """Builds the exception for an answer the generated code cannot use: called with the response and
@@ -160,6 +178,378 @@ class Client:
     ) -> None:
         """Exit a context manager for underlying httpx.AsyncClient (see httpx docs)"""
         await self.get_async_httpx_client().__aexit__(exc_type, exc_value, traceback)
+
+    @property
+    def ashrae(self) -> "AsyncAshrae":
+        """The ASHRAE operations, as async methods (``plantpredict_client.api.ashrae``)."""
+        from .api.ashrae import AsyncAshrae
+
+        return AsyncAshrae(self)
+
+    @property
+    def company(self) -> "AsyncCompany":
+        """The Company operations, as async methods (``plantpredict_client.api.company``)."""
+        from .api.company import AsyncCompany
+
+        return AsyncCompany(self)
+
+    @property
+    def countries(self) -> "AsyncCountries":
+        """The Country operations, as async methods (``plantpredict_client.api.country``)."""
+        from .api.country import AsyncCountries
+
+        return AsyncCountries(self)
+
+    @property
+    def definitions(self) -> "AsyncDefinitions":
+        """The Definitions operations, as async methods (``plantpredict_client.api.definitions``)."""
+        from .api.definitions import AsyncDefinitions
+
+        return AsyncDefinitions(self)
+
+    @property
+    def financial_model(self) -> "AsyncFinancialModel":
+        """The FinancialModel operations, as async methods (``plantpredict_client.api.financial_model``)."""
+        from .api.financial_model import AsyncFinancialModel
+
+        return AsyncFinancialModel(self)
+
+    @property
+    def inverters(self) -> "AsyncInverters":
+        """The Inverters operations, as async methods (``plantpredict_client.api.inverters``)."""
+        from .api.inverters import AsyncInverters
+
+        return AsyncInverters(self)
+
+    @property
+    def modules(self) -> "AsyncModules":
+        """The Modules operations, as async methods (``plantpredict_client.api.modules``)."""
+        from .api.modules import AsyncModules
+
+        return AsyncModules(self)
+
+    @property
+    def power_plants(self) -> "AsyncPowerPlants":
+        """The PowerPlant operations, as async methods (``plantpredict_client.api.power_plant``)."""
+        from .api.power_plant import AsyncPowerPlants
+
+        return AsyncPowerPlants(self)
+
+    @property
+    def predictions(self) -> "AsyncPredictions":
+        """The Predictions operations, as async methods (``plantpredict_client.api.predictions``)."""
+        from .api.predictions import AsyncPredictions
+
+        return AsyncPredictions(self)
+
+    @property
+    def projects(self) -> "AsyncProjects":
+        """The Projects operations, as async methods (``plantpredict_client.api.projects``)."""
+        from .api.projects import AsyncProjects
+
+        return AsyncProjects(self)
+
+    @property
+    def reports(self) -> "AsyncReports":
+        """The Reports operations, as async methods (``plantpredict_client.api.reports``)."""
+        from .api.reports import AsyncReports
+
+        return AsyncReports(self)
+
+    @property
+    def results(self) -> "AsyncResults":
+        """The Results operations, as async methods (``plantpredict_client.api.results``)."""
+        from .api.results import AsyncResults
+
+        return AsyncResults(self)
+
+    @property
+    def shade_scene(self) -> "AsyncShadeScene":
+        """The ShadeScene operations, as async methods (``plantpredict_client.api.shade_scene``)."""
+        from .api.shade_scene import AsyncShadeScene
+
+        return AsyncShadeScene(self)
+
+    @property
+    def system(self) -> "AsyncSystem":
+        """The System operations, as async methods (``plantpredict_client.api.system``)."""
+        from .api.system import AsyncSystem
+
+        return AsyncSystem(self)
+
+    @property
+    def time_series(self) -> "AsyncTimeSeries":
+        """The TimeSeries operations, as async methods (``plantpredict_client.api.time_series``)."""
+        from .api.time_series import AsyncTimeSeries
+
+        return AsyncTimeSeries(self)
+
+    @property
+    def weather(self) -> "AsyncWeather":
+        """The Weather operations, as async methods (``plantpredict_client.api.weather``)."""
+        from .api.weather import AsyncWeather
+
+        return AsyncWeather(self)
+
+
+@define
+class SyncClient:
+    """The synchronous sibling of ``Client``: the same settings, and the API's resources as plain
+    methods (``client.projects.get(project_id)``) where ``Client`` has async ones. The generated
+    ``sync`` and ``sync_detailed`` functions take either.
+
+    The following are accepted as keyword arguments and will be used to construct httpx Clients internally:
+
+        ``base_url``: The base URL for the API, all requests are made to a relative path to this URL
+
+        ``cookies``: A dictionary of cookies to be sent with every request
+
+        ``headers``: A dictionary of headers to be sent with every request
+
+        ``timeout``: The maximum amount of a time a request can take. API functions will raise
+        httpx.TimeoutException if this is exceeded.
+
+        ``verify_ssl``: Whether or not to verify the SSL certificate of the API server. This should be True in production,
+        but can be set to False for testing purposes.
+
+        ``follow_redirects``: Whether or not to follow redirects. Default value is False.
+
+        ``httpx_args``: A dictionary of additional arguments to be passed to the ``httpx.Client`` and ``httpx.AsyncClient`` constructor.
+
+    """
+
+    raise_on_unexpected_status: bool = field(default=False, kw_only=True)
+    """Whether or not to raise an errors.UnexpectedStatus if the API returns a status code that was not documented in the source OpenAPI document. Can also be provided as a keyword argument to the constructor."""
+    _base_url: str = field(alias="base_url")
+    _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
+    _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
+    _timeout: httpx.Timeout | None = field(default=None, kw_only=True, alias="timeout")
+    _verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True, alias="verify_ssl")
+    _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
+    _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args")
+    _response_error: ResponseErrorFactory | None = field(default=None, kw_only=True, alias="response_error")
+    _client: httpx.Client | None = field(default=None, init=False)
+    _async_client: httpx.AsyncClient | None = field(default=None, init=False)
+
+    def with_headers(self, headers: dict[str, str]) -> "SyncClient":
+        """Get a new client matching this one with additional headers"""
+        if self._client is not None:
+            self._client.headers.update(headers)
+        if self._async_client is not None:
+            self._async_client.headers.update(headers)
+        return evolve(self, headers={**self._headers, **headers})
+
+    def with_cookies(self, cookies: dict[str, str]) -> "SyncClient":
+        """Get a new client matching this one with additional cookies"""
+        if self._client is not None:
+            self._client.cookies.update(cookies)
+        if self._async_client is not None:
+            self._async_client.cookies.update(cookies)
+        return evolve(self, cookies={**self._cookies, **cookies})
+
+    def with_timeout(self, timeout: httpx.Timeout) -> "SyncClient":
+        """Get a new client matching this one with a new timeout configuration"""
+        if self._client is not None:
+            self._client.timeout = timeout
+        if self._async_client is not None:
+            self._async_client.timeout = timeout
+        return evolve(self, timeout=timeout)
+
+    def unexpected_status_error(self, response: httpx.Response) -> Exception:
+        """The exception for a status the API does not document (raise_on_unexpected_status)."""
+        if self._response_error is not None:
+            return self._response_error(response, None)
+        return errors.UnexpectedStatus(response.status_code, response.content)
+
+    def unexpected_body_error(self, response: httpx.Response, cause: Exception) -> Exception:
+        """The exception for a documented answer whose body does not match its declared type."""
+        if self._response_error is not None:
+            return self._response_error(response, cause)
+        return errors.UnexpectedBody(response.status_code, response.content, cause)
+
+    def set_httpx_client(self, client: httpx.Client) -> Self:
+        """Manually set the underlying httpx.Client
+
+        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout.
+        """
+        self._client = client
+        return self
+
+    def get_httpx_client(self) -> httpx.Client:
+        """Get the underlying httpx.Client, constructing a new one if not previously set"""
+        if self._client is None:
+            self._client = httpx.Client(
+                base_url=self._base_url,
+                cookies=self._cookies,
+                headers=self._headers,
+                timeout=self._timeout,
+                verify=self._verify_ssl,
+                follow_redirects=self._follow_redirects,
+                **self._httpx_args,
+            )
+        return self._client
+
+    def __enter__(self) -> Self:
+        """Enter a context manager for self.client—you cannot enter twice (see httpx docs)"""
+        self.get_httpx_client().__enter__()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        """Exit a context manager for internal httpx.Client (see httpx docs)"""
+        self.get_httpx_client().__exit__(exc_type, exc_value, traceback)
+
+    def set_async_httpx_client(self, async_client: httpx.AsyncClient) -> Self:
+        """Manually set the underlying httpx.AsyncClient
+
+        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout.
+        """
+        self._async_client = async_client
+        return self
+
+    def get_async_httpx_client(self) -> httpx.AsyncClient:
+        """Get the underlying httpx.AsyncClient, constructing a new one if not previously set"""
+        if self._async_client is None:
+            self._async_client = httpx.AsyncClient(
+                base_url=self._base_url,
+                cookies=self._cookies,
+                headers=self._headers,
+                timeout=self._timeout,
+                verify=self._verify_ssl,
+                follow_redirects=self._follow_redirects,
+                **self._httpx_args,
+            )
+        return self._async_client
+
+    async def __aenter__(self) -> Self:
+        """Enter a context manager for underlying httpx.AsyncClient—you cannot enter twice (see httpx docs)"""
+        await self.get_async_httpx_client().__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        """Exit a context manager for underlying httpx.AsyncClient (see httpx docs)"""
+        await self.get_async_httpx_client().__aexit__(exc_type, exc_value, traceback)
+
+    @property
+    def ashrae(self) -> "SyncAshrae":
+        """The ASHRAE operations, as plain methods (``plantpredict_client.api.ashrae``)."""
+        from .api.ashrae import SyncAshrae
+
+        return SyncAshrae(self)
+
+    @property
+    def company(self) -> "SyncCompany":
+        """The Company operations, as plain methods (``plantpredict_client.api.company``)."""
+        from .api.company import SyncCompany
+
+        return SyncCompany(self)
+
+    @property
+    def countries(self) -> "SyncCountries":
+        """The Country operations, as plain methods (``plantpredict_client.api.country``)."""
+        from .api.country import SyncCountries
+
+        return SyncCountries(self)
+
+    @property
+    def definitions(self) -> "SyncDefinitions":
+        """The Definitions operations, as plain methods (``plantpredict_client.api.definitions``)."""
+        from .api.definitions import SyncDefinitions
+
+        return SyncDefinitions(self)
+
+    @property
+    def financial_model(self) -> "SyncFinancialModel":
+        """The FinancialModel operations, as plain methods (``plantpredict_client.api.financial_model``)."""
+        from .api.financial_model import SyncFinancialModel
+
+        return SyncFinancialModel(self)
+
+    @property
+    def inverters(self) -> "SyncInverters":
+        """The Inverters operations, as plain methods (``plantpredict_client.api.inverters``)."""
+        from .api.inverters import SyncInverters
+
+        return SyncInverters(self)
+
+    @property
+    def modules(self) -> "SyncModules":
+        """The Modules operations, as plain methods (``plantpredict_client.api.modules``)."""
+        from .api.modules import SyncModules
+
+        return SyncModules(self)
+
+    @property
+    def power_plants(self) -> "SyncPowerPlants":
+        """The PowerPlant operations, as plain methods (``plantpredict_client.api.power_plant``)."""
+        from .api.power_plant import SyncPowerPlants
+
+        return SyncPowerPlants(self)
+
+    @property
+    def predictions(self) -> "SyncPredictions":
+        """The Predictions operations, as plain methods (``plantpredict_client.api.predictions``)."""
+        from .api.predictions import SyncPredictions
+
+        return SyncPredictions(self)
+
+    @property
+    def projects(self) -> "SyncProjects":
+        """The Projects operations, as plain methods (``plantpredict_client.api.projects``)."""
+        from .api.projects import SyncProjects
+
+        return SyncProjects(self)
+
+    @property
+    def reports(self) -> "SyncReports":
+        """The Reports operations, as plain methods (``plantpredict_client.api.reports``)."""
+        from .api.reports import SyncReports
+
+        return SyncReports(self)
+
+    @property
+    def results(self) -> "SyncResults":
+        """The Results operations, as plain methods (``plantpredict_client.api.results``)."""
+        from .api.results import SyncResults
+
+        return SyncResults(self)
+
+    @property
+    def shade_scene(self) -> "SyncShadeScene":
+        """The ShadeScene operations, as plain methods (``plantpredict_client.api.shade_scene``)."""
+        from .api.shade_scene import SyncShadeScene
+
+        return SyncShadeScene(self)
+
+    @property
+    def system(self) -> "SyncSystem":
+        """The System operations, as plain methods (``plantpredict_client.api.system``)."""
+        from .api.system import SyncSystem
+
+        return SyncSystem(self)
+
+    @property
+    def time_series(self) -> "SyncTimeSeries":
+        """The TimeSeries operations, as plain methods (``plantpredict_client.api.time_series``)."""
+        from .api.time_series import SyncTimeSeries
+
+        return SyncTimeSeries(self)
+
+    @property
+    def weather(self) -> "SyncWeather":
+        """The Weather operations, as plain methods (``plantpredict_client.api.weather``)."""
+        from .api.weather import SyncWeather
+
+        return SyncWeather(self)
 
 
 @define

@@ -2,7 +2,9 @@
 
 - ``connect(credentials, ...)``: the generated ``plantpredict_client.Client``, wired with Bearer
   tokens (``TokenManager`` + ``BearerAuth``), a concurrency limit, retries (``RetryPolicy``) and
-  typed errors (``PlantPredictError`` and its subclasses).
+  typed errors (``PlantPredictError`` and its subclasses); as a ``ConnectedClient`` it also has
+  ``stats``, ``with_options(retry=..., timeout=...)`` and ``predictions.run_and_wait(...)``
+  (``connect_sync()``: a ``ConnectedSyncClient``, a ``plantpredict_client.SyncClient``).
 - ``PasswordCredentials`` (Okta password grant) / ``ClientCredentials`` (Cognito client
   credentials), or ``credentials_from_env()``.
 - ``MemoryTokenStore`` (default) / ``RedisTokenStore`` (one token for many processes).
@@ -56,6 +58,7 @@ from ._errors import (
     UnauthorizedError,
 )
 from ._predictions import FINISHED, run_and_wait, status_of, wait_for_prediction
+from ._resources import ConnectedClient, ConnectedPredictions, ConnectedSyncClient, ConnectedSyncPredictions
 from ._retry import RetryPolicy
 from ._stores import MemoryTokenStore, RedisTokenStore, TokenStore
 from ._time import is_testing, set_testing
@@ -84,6 +87,10 @@ __all__ = [
     "ClientStats",
     "ConfigurationError",
     "ConflictError",
+    "ConnectedClient",
+    "ConnectedPredictions",
+    "ConnectedSyncClient",
+    "ConnectedSyncPredictions",
     "Cooldown",
     "CooldownStore",
     "CooldownStoreError",

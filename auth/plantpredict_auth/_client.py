@@ -13,8 +13,9 @@ wait and send; they cannot drift apart.
 from __future__ import annotations
 
 import asyncio
+import copy
 import threading
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -37,6 +38,16 @@ class _BoundaryState:
         self._retries = Retries(self.retry_policy, self.stats, seed)
         self.gate = self._retries.gate
 
+    # -- views (client.with_options): another retry policy and timeout, everything else shared --
+
+    def _share_boundary(self, origin: _BoundaryState, retry: RetryPolicy) -> None:
+        """Decide retries by ``retry``, and count, cool down and limit with ``origin``: one account,
+        one 429 cool-down, one concurrency limit, one set of statistics."""
+        self.retry_policy = retry
+        self.stats = origin.stats
+        self._retries = Retries(retry, origin.stats, None)
+        self._retries.gate = self.gate = origin.gate
+
 
 class PlantPredictAsyncClient(LeanRequests, AiohttpAsyncClient, _BoundaryState):
     """``httpx.AsyncClient`` with PlantPredict's concurrency limit, retries and typed errors, on
@@ -55,8 +66,22 @@ class PlantPredictAsyncClient(LeanRequests, AiohttpAsyncClient, _BoundaryState):
         self._lean_setup()
         self._slots: asyncio.Semaphore | None = None
         self._slots_loop: asyncio.AbstractEventLoop | None = None
+        self._view_of: PlantPredictAsyncClient | None = None
+
+    def view(self, *, retry: RetryPolicy | None = None, timeout: httpx.Timeout | None = None) -> Self:
+        """This client with its own retry policy and timeout, sharing its connections, token,
+        concurrency limit, 429 cool-down and statistics. Close the original only, never a view."""
+        view = copy.copy(self)
+        view._share_boundary(self, retry or self.retry_policy)
+        view._view_of = self._view_of or self
+        view.headers = self.headers  # a copy: headers set on one are not the other's
+        if timeout is not None:
+            view.timeout = timeout
+        return view
 
     def _semaphore(self) -> asyncio.Semaphore:
+        if self._view_of is not None:
+            return self._view_of._semaphore()
         loop = asyncio.get_running_loop()
         if self._slots is None or self._slots_loop is not loop:
             self._slots, self._slots_loop = asyncio.Semaphore(self.max_concurrency), loop
@@ -118,6 +143,15 @@ class PlantPredictClient(LeanRequests, httpx.Client, _BoundaryState):
         self._lean_setup()
         self._slots = threading.BoundedSemaphore(max_concurrency)
         self._count = threading.Lock()
+
+    def view(self, *, retry: RetryPolicy | None = None, timeout: httpx.Timeout | None = None) -> Self:
+        """Like ``PlantPredictAsyncClient.view``: the slots and their lock are shared by the copy."""
+        view = copy.copy(self)
+        view._share_boundary(self, retry or self.retry_policy)
+        view.headers = self.headers
+        if timeout is not None:
+            view.timeout = timeout
+        return view
 
     def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
         with self._slots:

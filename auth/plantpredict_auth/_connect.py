@@ -1,7 +1,9 @@
 """``connect()``: the generated ``Client``, wired with tokens, retries, limits and typed errors.
 
 Nothing in ``plantpredict_client/`` is changed: the generated ``Client`` accepts ready-made httpx
-clients (``set_async_httpx_client`` / ``set_httpx_client``), and those carry everything.
+clients (``set_async_httpx_client`` / ``set_httpx_client``), and those carry everything. What is
+yielded is the generated class with the runtime's helpers (``_resources.py``): ``ConnectedClient``
+(a ``plantpredict_client.Client``) and ``ConnectedSyncClient`` (a ``plantpredict_client.SyncClient``).
 """
 
 from __future__ import annotations
@@ -9,16 +11,15 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
-
-from plantpredict_client import Client
 
 from ._bearer import BearerAuth
 from ._client import PlantPredictAsyncClient, PlantPredictClient
 from ._cooldown import CooldownStore
 from ._credentials import Credentials
+from ._resources import ConnectedClient, ConnectedSyncClient
 from ._retry import RetryPolicy
 from ._stores import TokenStore
 from ._token_manager import TokenManager
@@ -39,10 +40,13 @@ def resolve_base_url(credentials: Credentials, base_url: str | None) -> str:
     return (base_url or os.environ.get("PLANTPREDICT_BASE_URL") or credentials.default_base_url).rstrip("/")
 
 
-def _generated_client(url: str, timeout: httpx.Timeout, headers: dict[str, str]) -> Client:
+_Connected = TypeVar("_Connected", ConnectedClient, ConnectedSyncClient)
+
+
+def _generated_client(cls: type[_Connected], url: str, timeout: httpx.Timeout, headers: dict[str, str]) -> _Connected:
     # Undocumented statuses (a redirect to a sign-in page) and bodies of the wrong shape raise the
     # runtime's APIResponseError instead of quietly returning None or a TypeError.
-    return Client(
+    return cls(
         base_url=url, timeout=timeout, headers=headers, raise_on_unexpected_status=True, response_error=response_error
     )
 
@@ -92,8 +96,10 @@ async def connect(
     token_manager: TokenManager | None = None,
     timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,  # noqa: ASYNC109  # configures httpx; does not bound this call
     **httpx_args: Any,
-) -> AsyncIterator[Client]:
-    """Yield a ``plantpredict_client.Client`` ready for the generated ``asyncio`` functions.
+) -> AsyncIterator[ConnectedClient]:
+    """Yield a ``plantpredict_client.Client`` (a ``ConnectedClient``): resource methods
+    (``await client.projects.get(project_id)``), the generated ``asyncio`` functions, and
+    ``client.stats``, ``client.with_options(...)``, ``client.predictions.run_and_wait(...)``.
 
     ``transport`` carries API and token requests alike (tests pass the simulator in-process).
     Pass ``token_manager`` to share one token between several clients of the same identity, and
@@ -109,7 +115,7 @@ async def connect(
     settings.setdefault("limits", _limits(max_concurrency))
     http = PlantPredictAsyncClient(transport=transport, **settings)
     http.gate.store = cooldown_store
-    client = _generated_client(url, http.timeout, settings["headers"]).set_async_httpx_client(http)
+    client = _generated_client(ConnectedClient, url, http.timeout, settings["headers"]).set_async_httpx_client(http)
     try:
         yield client
     finally:
@@ -131,8 +137,10 @@ def connect_sync(
     token_manager: TokenManager | None = None,
     timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
     **httpx_args: Any,
-) -> Iterator[Client]:
-    """Like ``connect()``, for the generated ``sync`` functions (threads share the limit)."""
+) -> Iterator[ConnectedSyncClient]:
+    """Like ``connect()``, with plain methods: yields a ``plantpredict_client.SyncClient`` (a
+    ``ConnectedSyncClient``) for ``client.projects.get(project_id)`` and the generated ``sync``
+    functions (threads share the limit)."""
     url = resolve_base_url(credentials, base_url)
     manager = token_manager or TokenManager(
         credentials, store=token_store, sync_transport=transport, http_options=_connection_settings(httpx_args)
@@ -141,7 +149,7 @@ def connect_sync(
     settings.setdefault("limits", _limits(max_concurrency))
     http = PlantPredictClient(transport=transport, **settings)
     http.gate.store = cooldown_store
-    client = _generated_client(url, http.timeout, settings["headers"]).set_httpx_client(http)
+    client = _generated_client(ConnectedSyncClient, url, http.timeout, settings["headers"]).set_httpx_client(http)
     try:
         yield client
     finally:

@@ -15,6 +15,11 @@ T = TypeVar("T", bound="ACCollectionSystem")
 
 @_attrs_define
 class ACCollectionSystem:
+    """The API's ``PlantPredict.Entities.Types.ACCollectionSystem``. Held by:
+    ``ArrayCalculationResultDetail.ac_collection_system``.
+
+    """
+
     ac_power_output: float | Unset = UNSET
     power_loss: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -15,6 +15,11 @@ T = TypeVar("T", bound="ACVoltageAndCurrentAndPower")
 
 @_attrs_define
 class ACVoltageAndCurrentAndPower:
+    """The API's ``PlantPredict.Entities.Types.ACVoltageAndCurrentAndPower``. Held by:
+    ``InverterInputOutput.ac_voltage_and_current_and_power``.
+
+    """
+
     voltage: float | Unset = UNSET
     current: float | Unset = UNSET
     power: float | Unset = UNSET

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="AddCompanyUserRequest")
 
 @_attrs_define
 class AddCompanyUserRequest:
+    """A type of the reference document. Sent to: ``client.company.add_user``."""
+
     email: str | Unset = UNSET
     first_name: str | Unset = UNSET
     last_name: str | Unset = UNSET

@@ -5,6 +5,9 @@ from typing import Any
 
 
 class AirMassModelType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.AirMassModelType``. Held by: ``Prediction.air_mass_model``,
+    ``SimulationSettings.air_mass_model``."""
+
     BIRD_HULSTROM = 0
     KASTEN_SANDIA = 1
 

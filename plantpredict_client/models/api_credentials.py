@@ -15,6 +15,8 @@ T = TypeVar("T", bound="APICredentials")
 
 @_attrs_define
 class APICredentials:
+    """A type of the reference document. Answered by: ``client.company.generate_api_credentials``."""
+
     client_id: str | Unset = UNSET
     client_secret: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -19,6 +19,8 @@ T = TypeVar("T", bound="ApplicationRole")
 
 @_attrs_define
 class ApplicationRole:
+    """The API's ``PlantPredict.Entities.Authentication.ApplicationRole``. Held by: ``ApplicationUserRole.role``."""
+
     id: int | Unset = UNSET
     name: None | str | Unset = UNSET
     normalized_name: None | str | Unset = UNSET

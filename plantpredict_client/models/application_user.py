@@ -26,24 +26,40 @@ T = TypeVar("T", bound="ApplicationUser")
 
 @_attrs_define
 class ApplicationUser:
+    """The API's ``PlantPredict.Entities.Authentication.ApplicationUser``. Held by:
+    ``ApplicationUser.client_credentials_created_by_user``, ``ApplicationUser.created_by_user``,
+    ``ApplicationUserLogin.user``, ``ApplicationUserRole.user``, ``Company.users``, ``Inverter.last_modified_by``,
+    ``Inverter.owner``, ``Module.last_modified_by`` and 8 more.
+
+    """
+
     id: int | Unset = UNSET
+    """ User ID """
     normalized_user_name: None | str | Unset = UNSET
     email: None | str | Unset = UNSET
+    """ User email address """
     normalized_email: None | str | Unset = UNSET
     concurrency_stamp: None | str | Unset = UNSET
     company: Company | None | Unset = UNSET
     company_id: int | Unset = UNSET
+    """ User's company affiliation """
     first_name: None | str | Unset = UNSET
+    """ User's name """
     last_name: None | str | Unset = UNSET
+    """ User's name """
     job_title: None | str | Unset = UNSET
+    """ User's job title """
     created_by_user_id: int | None | Unset = UNSET
     created_by_user: ApplicationUser | None | Unset = UNSET
     status: None | Unset | UserStatusEnum = UNSET
+    """ User account status (0 = system account, 1 = active) """
     eula_accepted_date: datetime.datetime | None | Unset = UNSET
     created_date_utc: datetime.datetime | None | Unset = UNSET
+    """ When the user account was created """
     settings: ApplicationUserSettings | None | Unset = UNSET
     cost_center: None | str | Unset = UNSET
     migration_agreement_acceptance: bool | None | Unset = UNSET
+    """ Agreement acceptance flag """
     migration_agreement_response_date: datetime.datetime | None | Unset = UNSET
     email_confirmed: bool | Unset = UNSET
     password_hash: None | str | Unset = UNSET
@@ -58,19 +74,24 @@ class ApplicationUser:
     client_credentials_created_by: int | None | Unset = UNSET
     client_credentials_created_by_user: ApplicationUser | None | Unset = UNSET
     client_credentials_created_on_utc: datetime.datetime | None | Unset = UNSET
+    """ API credentials creation timestamp """
     uuid: None | Unset | UUID = UNSET
+    """ Unique user identifier """
     api_user_uuid: None | Unset | UUID = UNSET
     api_user_app_id: None | str | Unset = UNSET
     pvradarapi_user_uuid: None | Unset | UUID = UNSET
     pvradarapi_user_app_id: None | str | Unset = UNSET
     terabase_api_user_uuid: None | Unset | UUID = UNSET
     terabase_api_user_app_id: None | str | Unset = UNSET
-    power_uqapi_user_uuid: None | Unset | UUID = UNSET
-    power_uqapi_user_app_id: None | str | Unset = UNSET
+    power_uq_api_user_uuid: None | Unset | UUID = UNSET
+    power_uq_api_user_app_id: None | str | Unset = UNSET
     user_weather_downloads: list[UserWeatherDownload] | None | Unset = UNSET
     last_login_date_utc: datetime.datetime | None | Unset = UNSET
+    """ Most recent login timestamp """
     roles: list[ApplicationUserRole] | None | Unset = UNSET
+    """ Arrays of user roles and login records """
     logins: list[ApplicationUserLogin] | None | Unset = UNSET
+    """ Arrays of user roles and login records """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -314,19 +335,19 @@ class ApplicationUser:
         else:
             terabase_api_user_app_id = self.terabase_api_user_app_id
 
-        power_uqapi_user_uuid: None | str | Unset
-        if isinstance(self.power_uqapi_user_uuid, Unset):
-            power_uqapi_user_uuid = UNSET
-        elif isinstance(self.power_uqapi_user_uuid, UUID):
-            power_uqapi_user_uuid = str(self.power_uqapi_user_uuid)
+        power_uq_api_user_uuid: None | str | Unset
+        if isinstance(self.power_uq_api_user_uuid, Unset):
+            power_uq_api_user_uuid = UNSET
+        elif isinstance(self.power_uq_api_user_uuid, UUID):
+            power_uq_api_user_uuid = str(self.power_uq_api_user_uuid)
         else:
-            power_uqapi_user_uuid = self.power_uqapi_user_uuid
+            power_uq_api_user_uuid = self.power_uq_api_user_uuid
 
-        power_uqapi_user_app_id: None | str | Unset
-        if isinstance(self.power_uqapi_user_app_id, Unset):
-            power_uqapi_user_app_id = UNSET
+        power_uq_api_user_app_id: None | str | Unset
+        if isinstance(self.power_uq_api_user_app_id, Unset):
+            power_uq_api_user_app_id = UNSET
         else:
-            power_uqapi_user_app_id = self.power_uqapi_user_app_id
+            power_uq_api_user_app_id = self.power_uq_api_user_app_id
 
         user_weather_downloads: list[dict[str, Any]] | None | Unset
         if isinstance(self.user_weather_downloads, Unset):
@@ -453,10 +474,10 @@ class ApplicationUser:
             field_dict["terabaseAPIUserUUID"] = terabase_api_user_uuid
         if terabase_api_user_app_id is not UNSET:
             field_dict["terabaseAPIUserAppId"] = terabase_api_user_app_id
-        if power_uqapi_user_uuid is not UNSET:
-            field_dict["powerUQAPIUserUUID"] = power_uqapi_user_uuid
-        if power_uqapi_user_app_id is not UNSET:
-            field_dict["powerUQAPIUserAppId"] = power_uqapi_user_app_id
+        if power_uq_api_user_uuid is not UNSET:
+            field_dict["powerUQAPIUserUUID"] = power_uq_api_user_uuid
+        if power_uq_api_user_app_id is not UNSET:
+            field_dict["powerUQAPIUserAppId"] = power_uq_api_user_app_id
         if user_weather_downloads is not UNSET:
             field_dict["userWeatherDownloads"] = user_weather_downloads
         if last_login_date_utc is not UNSET:
@@ -899,7 +920,7 @@ class ApplicationUser:
 
         terabase_api_user_app_id = _parse_terabase_api_user_app_id(d.pop("terabaseAPIUserAppId", UNSET))
 
-        def _parse_power_uqapi_user_uuid(data: object) -> None | Unset | UUID:
+        def _parse_power_uq_api_user_uuid(data: object) -> None | Unset | UUID:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -914,16 +935,16 @@ class ApplicationUser:
                 pass
             return cast(None | Unset | UUID, data)
 
-        power_uqapi_user_uuid = _parse_power_uqapi_user_uuid(d.pop("powerUQAPIUserUUID", UNSET))
+        power_uq_api_user_uuid = _parse_power_uq_api_user_uuid(d.pop("powerUQAPIUserUUID", UNSET))
 
-        def _parse_power_uqapi_user_app_id(data: object) -> None | str | Unset:
+        def _parse_power_uq_api_user_app_id(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(None | str | Unset, data)
 
-        power_uqapi_user_app_id = _parse_power_uqapi_user_app_id(d.pop("powerUQAPIUserAppId", UNSET))
+        power_uq_api_user_app_id = _parse_power_uq_api_user_app_id(d.pop("powerUQAPIUserAppId", UNSET))
 
         def _parse_user_weather_downloads(data: object) -> list[UserWeatherDownload] | None | Unset:
             if data is None:
@@ -1050,8 +1071,8 @@ class ApplicationUser:
             pvradarapi_user_app_id=pvradarapi_user_app_id,
             terabase_api_user_uuid=terabase_api_user_uuid,
             terabase_api_user_app_id=terabase_api_user_app_id,
-            power_uqapi_user_uuid=power_uqapi_user_uuid,
-            power_uqapi_user_app_id=power_uqapi_user_app_id,
+            power_uq_api_user_uuid=power_uq_api_user_uuid,
+            power_uq_api_user_app_id=power_uq_api_user_app_id,
             user_weather_downloads=user_weather_downloads,
             last_login_date_utc=last_login_date_utc,
             roles=roles,

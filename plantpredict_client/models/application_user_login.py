@@ -19,6 +19,8 @@ T = TypeVar("T", bound="ApplicationUserLogin")
 
 @_attrs_define
 class ApplicationUserLogin:
+    """The API's ``PlantPredict.Entities.Authentication.ApplicationUserLogin``. Held by: ``ApplicationUser.logins``."""
+
     login_provider: None | str | Unset = UNSET
     provider_key: None | str | Unset = UNSET
     provider_display_name: None | str | Unset = UNSET

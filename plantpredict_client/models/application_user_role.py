@@ -20,6 +20,11 @@ T = TypeVar("T", bound="ApplicationUserRole")
 
 @_attrs_define
 class ApplicationUserRole:
+    """The API's ``PlantPredict.Entities.Authentication.ApplicationUserRole``. Held by: ``ApplicationRole.users``,
+    ``ApplicationUser.roles``.
+
+    """
+
     user_id: int | Unset = UNSET
     role_id: int | Unset = UNSET
     user: ApplicationUser | None | Unset = UNSET

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="ApplicationUserSettings")
 
 @_attrs_define
 class ApplicationUserSettings:
+    """The API's ``PlantPredict.Entities.Authentication.ApplicationUserSettings``. Held by: ``ApplicationUser.settings``."""
+
     id: int | Unset = UNSET
     unit_of_measure: None | str | Unset = UNSET
     solcast_api_key: None | str | Unset = UNSET

@@ -20,6 +20,11 @@ T = TypeVar("T", bound="ArrayCalculationResultDetail")
 
 @_attrs_define
 class ArrayCalculationResultDetail:
+    """The API's ``PlantPredict.Entities.PowerPlants.ArrayCalculationResultDetail``. Held by:
+    ``PowerPlantArray.result_list``.
+
+    """
+
     index: int | Unset = UNSET
     time_stamp: datetime.datetime | Unset = UNSET
     energized: bool | Unset = UNSET
@@ -27,7 +32,7 @@ class ArrayCalculationResultDetail:
     degradation_coefficient: float | None | Unset = UNSET
     power_after_degradation: float | Unset = UNSET
     ac_degradation_loss: float | Unset = UNSET
-    ac_le_tid_loss: float | Unset = UNSET
+    ac_letid_loss: float | Unset = UNSET
     ac_power_into_transformer: float | Unset = UNSET
     transformer_losses: float | Unset = UNSET
     transformer_output_power: float | Unset = UNSET
@@ -57,13 +62,13 @@ class ArrayCalculationResultDetail:
     inv_power_ac_aggregate: float | Unset = UNSET
     tracker_motor_loss_aggregate: float | Unset = UNSET
     ac_degradation_loss_aggregate: float | Unset = UNSET
-    ac_le_tid_loss_aggregate: float | Unset = UNSET
+    ac_letid_loss_aggregate: float | Unset = UNSET
     mv_tx_loss_aggregate: float | Unset = UNSET
     collector_loss_aggregate: float | Unset = UNSET
     ohmic_power_loss: float | Unset = UNSET
     power_off_mpp_loss_aggregate: float | Unset = UNSET
     degradation_loss_aggregate: float | Unset = UNSET
-    le_tid_loss_aggregate: float | Unset = UNSET
+    letid_loss_aggregate: float | Unset = UNSET
     data_acquisition_auxiliary_loss: float | Unset = UNSET
     power_dissipated_bythe_system: float | Unset = UNSET
     irradiance_weighted_mod_temp_aggregate: float | Unset = UNSET
@@ -99,7 +104,7 @@ class ArrayCalculationResultDetail:
 
         ac_degradation_loss = self.ac_degradation_loss
 
-        ac_le_tid_loss = self.ac_le_tid_loss
+        ac_letid_loss = self.ac_letid_loss
 
         ac_power_into_transformer = self.ac_power_into_transformer
 
@@ -165,7 +170,7 @@ class ArrayCalculationResultDetail:
 
         ac_degradation_loss_aggregate = self.ac_degradation_loss_aggregate
 
-        ac_le_tid_loss_aggregate = self.ac_le_tid_loss_aggregate
+        ac_letid_loss_aggregate = self.ac_letid_loss_aggregate
 
         mv_tx_loss_aggregate = self.mv_tx_loss_aggregate
 
@@ -177,7 +182,7 @@ class ArrayCalculationResultDetail:
 
         degradation_loss_aggregate = self.degradation_loss_aggregate
 
-        le_tid_loss_aggregate = self.le_tid_loss_aggregate
+        letid_loss_aggregate = self.letid_loss_aggregate
 
         data_acquisition_auxiliary_loss = self.data_acquisition_auxiliary_loss
 
@@ -216,8 +221,8 @@ class ArrayCalculationResultDetail:
             field_dict["powerAfterDegradation"] = power_after_degradation
         if ac_degradation_loss is not UNSET:
             field_dict["acDegradationLoss"] = ac_degradation_loss
-        if ac_le_tid_loss is not UNSET:
-            field_dict["acLeTIDLoss"] = ac_le_tid_loss
+        if ac_letid_loss is not UNSET:
+            field_dict["acLeTIDLoss"] = ac_letid_loss
         if ac_power_into_transformer is not UNSET:
             field_dict["acPowerIntoTransformer"] = ac_power_into_transformer
         if transformer_losses is not UNSET:
@@ -276,8 +281,8 @@ class ArrayCalculationResultDetail:
             field_dict["trackerMotorLossAggregate"] = tracker_motor_loss_aggregate
         if ac_degradation_loss_aggregate is not UNSET:
             field_dict["acDegradationLossAggregate"] = ac_degradation_loss_aggregate
-        if ac_le_tid_loss_aggregate is not UNSET:
-            field_dict["acLeTIDLossAggregate"] = ac_le_tid_loss_aggregate
+        if ac_letid_loss_aggregate is not UNSET:
+            field_dict["acLeTIDLossAggregate"] = ac_letid_loss_aggregate
         if mv_tx_loss_aggregate is not UNSET:
             field_dict["mvTxLossAggregate"] = mv_tx_loss_aggregate
         if collector_loss_aggregate is not UNSET:
@@ -288,8 +293,8 @@ class ArrayCalculationResultDetail:
             field_dict["powerOffMppLossAggregate"] = power_off_mpp_loss_aggregate
         if degradation_loss_aggregate is not UNSET:
             field_dict["degradationLossAggregate"] = degradation_loss_aggregate
-        if le_tid_loss_aggregate is not UNSET:
-            field_dict["leTIDLossAggregate"] = le_tid_loss_aggregate
+        if letid_loss_aggregate is not UNSET:
+            field_dict["leTIDLossAggregate"] = letid_loss_aggregate
         if data_acquisition_auxiliary_loss is not UNSET:
             field_dict["dataAcquisitionAuxiliaryLoss"] = data_acquisition_auxiliary_loss
         if power_dissipated_bythe_system is not UNSET:
@@ -344,7 +349,7 @@ class ArrayCalculationResultDetail:
 
         ac_degradation_loss = d.pop("acDegradationLoss", UNSET)
 
-        ac_le_tid_loss = d.pop("acLeTIDLoss", UNSET)
+        ac_letid_loss = d.pop("acLeTIDLoss", UNSET)
 
         ac_power_into_transformer = d.pop("acPowerIntoTransformer", UNSET)
 
@@ -419,7 +424,7 @@ class ArrayCalculationResultDetail:
 
         ac_degradation_loss_aggregate = d.pop("acDegradationLossAggregate", UNSET)
 
-        ac_le_tid_loss_aggregate = d.pop("acLeTIDLossAggregate", UNSET)
+        ac_letid_loss_aggregate = d.pop("acLeTIDLossAggregate", UNSET)
 
         mv_tx_loss_aggregate = d.pop("mvTxLossAggregate", UNSET)
 
@@ -431,7 +436,7 @@ class ArrayCalculationResultDetail:
 
         degradation_loss_aggregate = d.pop("degradationLossAggregate", UNSET)
 
-        le_tid_loss_aggregate = d.pop("leTIDLossAggregate", UNSET)
+        letid_loss_aggregate = d.pop("leTIDLossAggregate", UNSET)
 
         data_acquisition_auxiliary_loss = d.pop("dataAcquisitionAuxiliaryLoss", UNSET)
 
@@ -461,7 +466,7 @@ class ArrayCalculationResultDetail:
             degradation_coefficient=degradation_coefficient,
             power_after_degradation=power_after_degradation,
             ac_degradation_loss=ac_degradation_loss,
-            ac_le_tid_loss=ac_le_tid_loss,
+            ac_letid_loss=ac_letid_loss,
             ac_power_into_transformer=ac_power_into_transformer,
             transformer_losses=transformer_losses,
             transformer_output_power=transformer_output_power,
@@ -491,13 +496,13 @@ class ArrayCalculationResultDetail:
             inv_power_ac_aggregate=inv_power_ac_aggregate,
             tracker_motor_loss_aggregate=tracker_motor_loss_aggregate,
             ac_degradation_loss_aggregate=ac_degradation_loss_aggregate,
-            ac_le_tid_loss_aggregate=ac_le_tid_loss_aggregate,
+            ac_letid_loss_aggregate=ac_letid_loss_aggregate,
             mv_tx_loss_aggregate=mv_tx_loss_aggregate,
             collector_loss_aggregate=collector_loss_aggregate,
             ohmic_power_loss=ohmic_power_loss,
             power_off_mpp_loss_aggregate=power_off_mpp_loss_aggregate,
             degradation_loss_aggregate=degradation_loss_aggregate,
-            le_tid_loss_aggregate=le_tid_loss_aggregate,
+            letid_loss_aggregate=letid_loss_aggregate,
             data_acquisition_auxiliary_loss=data_acquisition_auxiliary_loss,
             power_dissipated_bythe_system=power_dissipated_bythe_system,
             irradiance_weighted_mod_temp_aggregate=irradiance_weighted_mod_temp_aggregate,

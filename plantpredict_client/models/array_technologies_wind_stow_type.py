@@ -5,6 +5,10 @@ from typing import Any
 
 
 class ArrayTechnologiesWindStowType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.ArrayTechnologiesWindStowType``. Held by:
+    ``ArrayWindStowInputParameters.wind_stow_type``, ``ArrayWindStowResponse.wind_stow_type``,
+    ``DCField.array_technologies_wind_stow_type``."""
+
     INTERIOR_ROW = 0
     EXTERIOR_ROW = 1
 

@@ -20,12 +20,17 @@ T = TypeVar("T", bound="ArrayWindStowInputParameters")
 
 @_attrs_define
 class ArrayWindStowInputParameters:
+    """The API's ``PlantPredict.Entities.DTO.ArrayWindStowInputParameters``. Answered by:
+    ``client.predictions.wind_stow_parameters``.
+
+    """
+
     token: None | str | Unset = UNSET
     key: None | str | Unset = UNSET
     email: None | str | Unset = UNSET
-    minimum_tracking_limit_angle_d: float | Unset = UNSET
-    maximum_tracking_limit_angle_d: float | Unset = UNSET
-    night_time_stow_angle_d: float | Unset = UNSET
+    minimum_tracking_limit_angle_deg: float | Unset = UNSET
+    maximum_tracking_limit_angle_deg: float | Unset = UNSET
+    night_time_stow_angle_deg: float | Unset = UNSET
     wind_stow_type: ArrayTechnologiesWindStowType | None | Unset = UNSET
     time_series_data: list[WindStowTimeSeriesInputs] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -51,11 +56,11 @@ class ArrayWindStowInputParameters:
         else:
             email = self.email
 
-        minimum_tracking_limit_angle_d = self.minimum_tracking_limit_angle_d
+        minimum_tracking_limit_angle_deg = self.minimum_tracking_limit_angle_deg
 
-        maximum_tracking_limit_angle_d = self.maximum_tracking_limit_angle_d
+        maximum_tracking_limit_angle_deg = self.maximum_tracking_limit_angle_deg
 
-        night_time_stow_angle_d = self.night_time_stow_angle_d
+        night_time_stow_angle_deg = self.night_time_stow_angle_deg
 
         wind_stow_type: int | None | Unset
         if isinstance(self.wind_stow_type, Unset):
@@ -86,12 +91,12 @@ class ArrayWindStowInputParameters:
             field_dict["key"] = key
         if email is not UNSET:
             field_dict["email"] = email
-        if minimum_tracking_limit_angle_d is not UNSET:
-            field_dict["minimumTrackingLimitAngleD"] = minimum_tracking_limit_angle_d
-        if maximum_tracking_limit_angle_d is not UNSET:
-            field_dict["maximumTrackingLimitAngleD"] = maximum_tracking_limit_angle_d
-        if night_time_stow_angle_d is not UNSET:
-            field_dict["nightTimeStowAngleD"] = night_time_stow_angle_d
+        if minimum_tracking_limit_angle_deg is not UNSET:
+            field_dict["minimumTrackingLimitAngleD"] = minimum_tracking_limit_angle_deg
+        if maximum_tracking_limit_angle_deg is not UNSET:
+            field_dict["maximumTrackingLimitAngleD"] = maximum_tracking_limit_angle_deg
+        if night_time_stow_angle_deg is not UNSET:
+            field_dict["nightTimeStowAngleD"] = night_time_stow_angle_deg
         if wind_stow_type is not UNSET:
             field_dict["windStowType"] = wind_stow_type
         if time_series_data is not UNSET:
@@ -132,11 +137,11 @@ class ArrayWindStowInputParameters:
 
         email = _parse_email(d.pop("email", UNSET))
 
-        minimum_tracking_limit_angle_d = d.pop("minimumTrackingLimitAngleD", UNSET)
+        minimum_tracking_limit_angle_deg = d.pop("minimumTrackingLimitAngleD", UNSET)
 
-        maximum_tracking_limit_angle_d = d.pop("maximumTrackingLimitAngleD", UNSET)
+        maximum_tracking_limit_angle_deg = d.pop("maximumTrackingLimitAngleD", UNSET)
 
-        night_time_stow_angle_d = d.pop("nightTimeStowAngleD", UNSET)
+        night_time_stow_angle_deg = d.pop("nightTimeStowAngleD", UNSET)
 
         def _parse_wind_stow_type(data: object) -> ArrayTechnologiesWindStowType | None | Unset:
             if data is None:
@@ -181,9 +186,9 @@ class ArrayWindStowInputParameters:
             token=token,
             key=key,
             email=email,
-            minimum_tracking_limit_angle_d=minimum_tracking_limit_angle_d,
-            maximum_tracking_limit_angle_d=maximum_tracking_limit_angle_d,
-            night_time_stow_angle_d=night_time_stow_angle_d,
+            minimum_tracking_limit_angle_deg=minimum_tracking_limit_angle_deg,
+            maximum_tracking_limit_angle_deg=maximum_tracking_limit_angle_deg,
+            night_time_stow_angle_deg=night_time_stow_angle_deg,
             wind_stow_type=wind_stow_type,
             time_series_data=time_series_data,
         )

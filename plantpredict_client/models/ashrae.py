@@ -15,6 +15,8 @@ T = TypeVar("T", bound="Ashrae")
 
 @_attrs_define
 class Ashrae:
+    """The API's ``PlantPredict.Entities.DTO.Ashrae``. Answered by: ``client.ashrae.get``, ``client.ashrae.station``."""
+
     station_name: None | str | Unset = UNSET
     wmo: None | str | Unset = UNSET
     cool996: float | Unset = UNSET
@@ -25,6 +27,8 @@ class Ashrae:
     longitude: float | None | Unset = UNSET
     min_annual_mean_db_temp: float | None | Unset = UNSET
     version: int | Unset = UNSET
+    """ ASHRAE design-conditions table version year (e.g., 2021). Returned as integer despite the look of a year
+    string. """
     elevation: float | None | Unset = UNSET
     time_zone: float | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

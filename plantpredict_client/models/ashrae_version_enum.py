@@ -5,6 +5,8 @@ from typing import Any
 
 
 class AshraeVersionEnum(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.AshraeVersionEnum``."""
+
     VERSION_2013 = 0
     VERSION_2021 = 1
 

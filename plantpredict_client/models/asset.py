@@ -16,6 +16,11 @@ T = TypeVar("T", bound="Asset")
 
 @_attrs_define
 class Asset:
+    """The API's ``PlantPredict.Entities.DTO.Asset``. Sent to: ``client.inverters.change_status``,
+    ``client.modules.change_status``, ``client.predictions.change_status``, ``client.projects.change_status``.
+
+    """
+
     name: None | str | Unset = UNSET
     id: int | Unset = UNSET
     type_: EntityType | None | Unset = UNSET

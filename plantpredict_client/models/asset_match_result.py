@@ -16,6 +16,11 @@ T = TypeVar("T", bound="AssetMatchResult")
 
 @_attrs_define
 class AssetMatchResult:
+    """The API's ``PlantPredict.Entities.DTO.AssetMatchResult``. Answered by: ``client.inverters.check_match``,
+    ``client.modules.check_match``. Held by: ``CreateEntityInfo.match``.
+
+    """
+
     id: int | Unset = UNSET
     name: None | str | Unset = UNSET
     status: LibraryStatusEnum | None | Unset = UNSET

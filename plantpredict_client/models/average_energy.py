@@ -19,6 +19,8 @@ T = TypeVar("T", bound="AverageEnergy")
 
 @_attrs_define
 class AverageEnergy:
+    """A type of the reference document. Answered by: ``client.results.average_energy``."""
+
     prediction_name: str | Unset = UNSET
     start: str | Unset = UNSET
     """ ISO-8601 datetime as returned by the PlantPredict API. May or may not include a timezone offset; treat as

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="AverageEnergyYear")
 
 @_attrs_define
 class AverageEnergyYear:
+    """A type of the reference document. Held by: ``AverageEnergy.years``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

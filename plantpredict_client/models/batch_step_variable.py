@@ -16,6 +16,8 @@ T = TypeVar("T", bound="BatchStepVariable")
 
 @_attrs_define
 class BatchStepVariable:
+    """The API's ``PlantPredict.Entities.BatchStepVariable``. Held by: ``Prediction.batch_step_variable``."""
+
     id: int | Unset = UNSET
     var_type: BatchStepVariableTypeEnum | None | Unset = UNSET
     start: float | Unset = UNSET

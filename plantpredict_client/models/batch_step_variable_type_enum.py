@@ -5,6 +5,10 @@ from typing import Any
 
 
 class BatchStepVariableTypeEnum(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.BatchStepVariableTypeEnum``. Held by: ``BatchStepVariable.var_type``,
+    ``PredictionItemBatchStepVariable.var_type``. No document names these values: VALUE_1, VALUE_2, VALUE_3,
+    VALUE_4, VALUE_5."""
+
     VALUE_1 = 1
     VALUE_2 = 2
     VALUE_3 = 3

@@ -22,6 +22,8 @@ T = TypeVar("T", bound="Block")
 
 @_attrs_define
 class Block:
+    """The API's ``PlantPredict.Entities.PowerPlants.PVBlock``. Held by: ``PowerPlant.blocks``."""
+
     repeater: int | Unset = UNSET
     id: int | Unset = UNSET
     description: None | str | Unset = UNSET

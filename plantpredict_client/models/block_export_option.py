@@ -15,6 +15,8 @@ T = TypeVar("T", bound="BlockExportOption")
 
 @_attrs_define
 class BlockExportOption:
+    """The API's ``PlantPredict.Entities.DTO.BlockExportOption``. Held by: ``ExportOptions.block_export_options``."""
+
     name: int | Unset = UNSET
     export_block: bool | Unset = UNSET
     export_arrays: bool | Unset = UNSET

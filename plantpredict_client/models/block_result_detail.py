@@ -16,6 +16,8 @@ T = TypeVar("T", bound="BlockResultDetail")
 
 @_attrs_define
 class BlockResultDetail:
+    """The API's ``PlantPredict.Entities.BlockResultDetail``. Held by: ``BlockResultSummary.result_details``."""
+
     index: int | Unset = UNSET
     block_name: int | Unset = UNSET
     time_stamp: datetime.datetime | Unset = UNSET

@@ -21,6 +21,8 @@ T = TypeVar("T", bound="BlockResultSummary")
 
 @_attrs_define
 class BlockResultSummary:
+    """The API's ``PlantPredict.Entities.BlockResultSummary``. Held by: ``PredictionResultSummary.block_result_summaries``."""
+
     id: int | Unset = UNSET
     name: int | Unset = UNSET
     ac_size: float | Unset = UNSET

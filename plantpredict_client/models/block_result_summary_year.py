@@ -19,6 +19,8 @@ T = TypeVar("T", bound="BlockResultSummaryYear")
 
 @_attrs_define
 class BlockResultSummaryYear:
+    """The API's ``PlantPredict.Entities.BlockResultSummaryYear``. Held by: ``BlockResultSummary.years``."""
+
     id: int | Unset = UNSET
     year: int | Unset = UNSET
     year_index: int | Unset = UNSET
@@ -47,7 +49,7 @@ class BlockResultSummaryYear:
     inverter_efficiency_loss: float | Unset = UNSET
     inverter_limitation_loss: float | Unset = UNSET
     degradation_loss: float | Unset = UNSET
-    le_tid_loss: float | Unset = UNSET
+    letid_loss: float | Unset = UNSET
     inverter_cooling_loss: float | Unset = UNSET
     tracker_motor_loss: float | Unset = UNSET
     data_acquisition_aux_loss: float | Unset = UNSET
@@ -120,7 +122,7 @@ class BlockResultSummaryYear:
 
         degradation_loss = self.degradation_loss
 
-        le_tid_loss = self.le_tid_loss
+        letid_loss = self.letid_loss
 
         inverter_cooling_loss = self.inverter_cooling_loss
 
@@ -205,8 +207,8 @@ class BlockResultSummaryYear:
             field_dict["inverterLimitationLoss"] = inverter_limitation_loss
         if degradation_loss is not UNSET:
             field_dict["degradationLoss"] = degradation_loss
-        if le_tid_loss is not UNSET:
-            field_dict["leTIDLoss"] = le_tid_loss
+        if letid_loss is not UNSET:
+            field_dict["leTIDLoss"] = letid_loss
         if inverter_cooling_loss is not UNSET:
             field_dict["inverterCoolingLoss"] = inverter_cooling_loss
         if tracker_motor_loss is not UNSET:
@@ -292,7 +294,7 @@ class BlockResultSummaryYear:
 
         degradation_loss = d.pop("degradationLoss", UNSET)
 
-        le_tid_loss = d.pop("leTIDLoss", UNSET)
+        letid_loss = d.pop("leTIDLoss", UNSET)
 
         inverter_cooling_loss = d.pop("inverterCoolingLoss", UNSET)
 
@@ -357,7 +359,7 @@ class BlockResultSummaryYear:
             inverter_efficiency_loss=inverter_efficiency_loss,
             inverter_limitation_loss=inverter_limitation_loss,
             degradation_loss=degradation_loss,
-            le_tid_loss=le_tid_loss,
+            letid_loss=letid_loss,
             inverter_cooling_loss=inverter_cooling_loss,
             tracker_motor_loss=tracker_motor_loss,
             data_acquisition_aux_loss=data_acquisition_aux_loss,

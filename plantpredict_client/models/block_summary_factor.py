@@ -15,12 +15,14 @@ T = TypeVar("T", bound="BlockSummaryFactor")
 
 @_attrs_define
 class BlockSummaryFactor:
+    """The API's ``PlantPredict.Entities.BlockSummaryFactor``. Held by: ``BlockResultSummaryYear.summary_factors``."""
+
     id: int | Unset = UNSET
     block_name: int | Unset = UNSET
     p_value: int | Unset = UNSET
     p_value_string: None | str | Unset = UNSET
     ghi_sum: float | Unset = UNSET
-    po_a_insolation: float | Unset = UNSET
+    poa_insolation: float | Unset = UNSET
     specific_yield_dc: float | Unset = UNSET
     specific_yield_ac: float | Unset = UNSET
     performance_ratio: float | Unset = UNSET
@@ -28,7 +30,7 @@ class BlockSummaryFactor:
     array_net_energy: float | Unset = UNSET
     block_net_energy: float | Unset = UNSET
     block_gross_energy: float | Unset = UNSET
-    total_bo_s_loss: float | Unset = UNSET
+    total_bos_loss: float | Unset = UNSET
     nighttime_losses: float | Unset = UNSET
     tod_factor: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -48,7 +50,7 @@ class BlockSummaryFactor:
 
         ghi_sum = self.ghi_sum
 
-        po_a_insolation = self.po_a_insolation
+        poa_insolation = self.poa_insolation
 
         specific_yield_dc = self.specific_yield_dc
 
@@ -64,7 +66,7 @@ class BlockSummaryFactor:
 
         block_gross_energy = self.block_gross_energy
 
-        total_bo_s_loss = self.total_bo_s_loss
+        total_bos_loss = self.total_bos_loss
 
         nighttime_losses = self.nighttime_losses
 
@@ -83,8 +85,8 @@ class BlockSummaryFactor:
             field_dict["pValueString"] = p_value_string
         if ghi_sum is not UNSET:
             field_dict["ghiSum"] = ghi_sum
-        if po_a_insolation is not UNSET:
-            field_dict["poAInsolation"] = po_a_insolation
+        if poa_insolation is not UNSET:
+            field_dict["poAInsolation"] = poa_insolation
         if specific_yield_dc is not UNSET:
             field_dict["specificYieldDC"] = specific_yield_dc
         if specific_yield_ac is not UNSET:
@@ -99,8 +101,8 @@ class BlockSummaryFactor:
             field_dict["blockNetEnergy"] = block_net_energy
         if block_gross_energy is not UNSET:
             field_dict["blockGrossEnergy"] = block_gross_energy
-        if total_bo_s_loss is not UNSET:
-            field_dict["totalBoSLoss"] = total_bo_s_loss
+        if total_bos_loss is not UNSET:
+            field_dict["totalBoSLoss"] = total_bos_loss
         if nighttime_losses is not UNSET:
             field_dict["nighttimeLosses"] = nighttime_losses
         if tod_factor is not UNSET:
@@ -128,7 +130,7 @@ class BlockSummaryFactor:
 
         ghi_sum = d.pop("ghiSum", UNSET)
 
-        po_a_insolation = d.pop("poAInsolation", UNSET)
+        poa_insolation = d.pop("poAInsolation", UNSET)
 
         specific_yield_dc = d.pop("specificYieldDC", UNSET)
 
@@ -144,7 +146,7 @@ class BlockSummaryFactor:
 
         block_gross_energy = d.pop("blockGrossEnergy", UNSET)
 
-        total_bo_s_loss = d.pop("totalBoSLoss", UNSET)
+        total_bos_loss = d.pop("totalBoSLoss", UNSET)
 
         nighttime_losses = d.pop("nighttimeLosses", UNSET)
 
@@ -156,7 +158,7 @@ class BlockSummaryFactor:
             p_value=p_value,
             p_value_string=p_value_string,
             ghi_sum=ghi_sum,
-            po_a_insolation=po_a_insolation,
+            poa_insolation=poa_insolation,
             specific_yield_dc=specific_yield_dc,
             specific_yield_ac=specific_yield_ac,
             performance_ratio=performance_ratio,
@@ -164,7 +166,7 @@ class BlockSummaryFactor:
             array_net_energy=array_net_energy,
             block_net_energy=block_net_energy,
             block_gross_energy=block_gross_energy,
-            total_bo_s_loss=total_bo_s_loss,
+            total_bos_loss=total_bos_loss,
             nighttime_losses=nighttime_losses,
             tod_factor=tod_factor,
         )

@@ -28,6 +28,8 @@ T = TypeVar("T", bound="CalculateCashflowResultsResult")
 
 @_attrs_define
 class CalculateCashflowResultsResult:
+    """A type of the reference document. Answered by: ``client.financial_model.calculate_cashflow_results``."""
+
     id: int | Unset = UNSET
     cumulative_cashflow_summary: CalculateCashflowResultsResultCumulativeCashflowSummary | Unset = UNSET
     cashflow_year_results: list[CalculateCashflowResultsResultCashflowYearResult] | Unset = UNSET

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="CalculateCashflowResultsResultCashflowYearResult")
 
 @_attrs_define
 class CalculateCashflowResultsResultCashflowYearResult:
+    """A type of the reference document. Held by: ``CalculateCashflowResultsResult.cashflow_year_results``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

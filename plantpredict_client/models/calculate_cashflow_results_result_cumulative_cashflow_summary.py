@@ -15,6 +15,8 @@ T = TypeVar("T", bound="CalculateCashflowResultsResultCumulativeCashflowSummary"
 
 @_attrs_define
 class CalculateCashflowResultsResultCumulativeCashflowSummary:
+    """A type of the reference document. Held by: ``CalculateCashflowResultsResult.cumulative_cashflow_summary``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

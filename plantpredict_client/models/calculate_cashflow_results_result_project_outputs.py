@@ -15,6 +15,8 @@ T = TypeVar("T", bound="CalculateCashflowResultsResultProjectOutputs")
 
 @_attrs_define
 class CalculateCashflowResultsResultProjectOutputs:
+    """A type of the reference document. Held by: ``CalculateCashflowResultsResult.project_outputs``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -15,6 +15,11 @@ T = TypeVar("T", bound="CashflowGraphResults")
 
 @_attrs_define
 class CashflowGraphResults:
+    """The API's ``PlantPredict.Entities.FinancialModel.CashflowGraphResults``. Held by:
+    ``CashflowSummaryResult.cashflow_graph_results``.
+
+    """
+
     id: int | Unset = UNSET
     year: int | Unset = UNSET
     annual_cashflow: float | Unset = UNSET

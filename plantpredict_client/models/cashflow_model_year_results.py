@@ -16,18 +16,23 @@ T = TypeVar("T", bound="CashflowModelYearResults")
 
 @_attrs_define
 class CashflowModelYearResults:
+    """The API's ``PlantPredict.Entities.FinancialModel.CashflowModelYearResults``. Held by:
+    ``CashflowSummaryResult.cashflow_year_results``.
+
+    """
+
     id: int | Unset = UNSET
     year: int | Unset = UNSET
     solar_capex: float | Unset = UNSET
     total_capex: float | Unset = UNSET
     revenue_type: None | RevenueType | Unset = UNSET
     solar_energy_price: float | Unset = UNSET
-    solar_energy_m_wh: float | Unset = UNSET
+    solar_energy_mwh: float | Unset = UNSET
     solar_energy_revenue: float | Unset = UNSET
     salvage_value_solar: float | Unset = UNSET
     total_revenue: float | Unset = UNSET
     solar_pv_insurance: float | Unset = UNSET
-    solar_pvom: float | Unset = UNSET
+    solar_pv_om: float | Unset = UNSET
     solar_land_lease: float | Unset = UNSET
     solar_property_tax: float | Unset = UNSET
     total_opex: float | Unset = UNSET
@@ -88,7 +93,7 @@ class CashflowModelYearResults:
 
         solar_energy_price = self.solar_energy_price
 
-        solar_energy_m_wh = self.solar_energy_m_wh
+        solar_energy_mwh = self.solar_energy_mwh
 
         solar_energy_revenue = self.solar_energy_revenue
 
@@ -98,7 +103,7 @@ class CashflowModelYearResults:
 
         solar_pv_insurance = self.solar_pv_insurance
 
-        solar_pvom = self.solar_pvom
+        solar_pv_om = self.solar_pv_om
 
         solar_land_lease = self.solar_land_lease
 
@@ -193,8 +198,8 @@ class CashflowModelYearResults:
             field_dict["revenueType"] = revenue_type
         if solar_energy_price is not UNSET:
             field_dict["solarEnergyPrice"] = solar_energy_price
-        if solar_energy_m_wh is not UNSET:
-            field_dict["solarEnergyMWh"] = solar_energy_m_wh
+        if solar_energy_mwh is not UNSET:
+            field_dict["solarEnergyMWh"] = solar_energy_mwh
         if solar_energy_revenue is not UNSET:
             field_dict["solarEnergyRevenue"] = solar_energy_revenue
         if salvage_value_solar is not UNSET:
@@ -203,8 +208,8 @@ class CashflowModelYearResults:
             field_dict["totalRevenue"] = total_revenue
         if solar_pv_insurance is not UNSET:
             field_dict["solarPVInsurance"] = solar_pv_insurance
-        if solar_pvom is not UNSET:
-            field_dict["solarPVOM"] = solar_pvom
+        if solar_pv_om is not UNSET:
+            field_dict["solarPVOM"] = solar_pv_om
         if solar_land_lease is not UNSET:
             field_dict["solarLandLease"] = solar_land_lease
         if solar_property_tax is not UNSET:
@@ -316,7 +321,7 @@ class CashflowModelYearResults:
 
         solar_energy_price = d.pop("solarEnergyPrice", UNSET)
 
-        solar_energy_m_wh = d.pop("solarEnergyMWh", UNSET)
+        solar_energy_mwh = d.pop("solarEnergyMWh", UNSET)
 
         solar_energy_revenue = d.pop("solarEnergyRevenue", UNSET)
 
@@ -326,7 +331,7 @@ class CashflowModelYearResults:
 
         solar_pv_insurance = d.pop("solarPVInsurance", UNSET)
 
-        solar_pvom = d.pop("solarPVOM", UNSET)
+        solar_pv_om = d.pop("solarPVOM", UNSET)
 
         solar_land_lease = d.pop("solarLandLease", UNSET)
 
@@ -413,12 +418,12 @@ class CashflowModelYearResults:
             total_capex=total_capex,
             revenue_type=revenue_type,
             solar_energy_price=solar_energy_price,
-            solar_energy_m_wh=solar_energy_m_wh,
+            solar_energy_mwh=solar_energy_mwh,
             solar_energy_revenue=solar_energy_revenue,
             salvage_value_solar=salvage_value_solar,
             total_revenue=total_revenue,
             solar_pv_insurance=solar_pv_insurance,
-            solar_pvom=solar_pvom,
+            solar_pv_om=solar_pv_om,
             solar_land_lease=solar_land_lease,
             solar_property_tax=solar_property_tax,
             total_opex=total_opex,

@@ -22,6 +22,11 @@ T = TypeVar("T", bound="CashflowSummaryResult")
 
 @_attrs_define
 class CashflowSummaryResult:
+    """The API's ``PlantPredict.Entities.FinancialModel.CashflowSummaryResult``. Held by:
+    ``Prediction.cashflow_summary_result``.
+
+    """
+
     id: int | Unset = UNSET
     cumulative_cashflow_summary: CumulativeCashflowResult | None | Unset = UNSET
     cashflow_year_results: list[CashflowModelYearResults] | None | Unset = UNSET

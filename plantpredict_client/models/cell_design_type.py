@@ -5,6 +5,9 @@ from typing import Any
 
 
 class CellDesignType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.CellDesignType``. Held by: ``Module.cell_design_type``,
+    ``ModuleItem.cell_design_type``."""
+
     FULL_CELL_TECHNOLOGY = 0
     HALF_CELL_TECHNOLOGY = 1
     NA = 2

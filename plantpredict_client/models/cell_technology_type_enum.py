@@ -5,6 +5,9 @@ from typing import Any
 
 
 class CellTechnologyTypeEnum(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.CellTechnologyTypeEnum``. Held by: ``Module.cell_technology_type``,
+    ``ModuleItem.cell_technology_type``."""
+
     N_TYPE_MONO_C_SI = 1
     P_TYPE_MONO_C_SI_PERC = 2
     P_TYPE_MONO_C_SI_BSF = 3

@@ -5,6 +5,9 @@ from typing import Any
 
 
 class CircumsolarTreatmentType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.CircumsolarTreatmentType``. Held by:
+    ``Prediction.circumsolar_treatment``, ``SimulationSettings.circumsolar_treatment``."""
+
     DIFFUSE = 0
     DIRECT = 1
 

@@ -5,6 +5,8 @@ from typing import Any
 
 
 class CollectorType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.CollectorType``. Held by: ``ShadeSceneProperties.collector_type``."""
+
     FIXED_TILT = 0
     SINGLE_AXIS_TRACKER = 1
     MIXED = 2

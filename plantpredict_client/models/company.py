@@ -29,6 +29,11 @@ T = TypeVar("T", bound="Company")
 
 @_attrs_define
 class Company:
+    """The API's ``PlantPredict.Entities.Authentication.Company``. Held by: ``ApplicationUser.company``,
+    ``Inverter.company``, ``Module.company``, ``Prediction.company``, ``Project.company``, ``Weather.company``.
+
+    """
+
     id: int | Unset = UNSET
     name: str | Unset = UNSET
     country_id: int | None | Unset = UNSET

@@ -33,30 +33,16 @@ T = TypeVar("T", bound="CompanyDefaultSettings")
 
 @_attrs_define
 class CompanyDefaultSettings:
+    """A type of the reference document. Answered by: ``client.company.default_settings``."""
+
     id: int | Unset = UNSET
     environmental_conditions: CompanyDefaultSettingsEnvironmentalConditions | Unset = UNSET
-    """ The Environmental Conditions Page allows you to configure the weather and environmental parameters that
-    influence solar resource modeling in your prediction. This includes selecting weather data, defining soiling and
-    spectral loss profiles, setting design temperatures, and importing horizon scene data. """
     power_plant_builder: CompanyDefaultSettingsPowerPlantBuilder | Unset = UNSET
-    """ The 3D View provides tools for analyzing terrain and racking placement within your map-based power plant
-    design. This interface enables terrain slope analysis, table slope constraint identification, and post height
-    calculations. """
     simulation_settings: CompanyDefaultSettingsSimulationSettings | Unset = UNSET
-    """ The Simulation Settings page allows you to configure the prediction timeframe and select the sub-models used
-    for irradiance calculation, module performance, shading analysis, and degradation. These settings control the
-    algorithms applied during the energy prediction simulation. """
     weather_api_settings: CompanyDefaultSettingsWeatherAPISettings | Unset = UNSET
-    """ The Add New Weather page provides three methods for adding weather data to PlantPredict: """
     ess_settings: CompanyDefaultSettingsEssSettings | Unset = UNSET
-    """ The Energy Storage System page allows you to configure an optional AC-coupled battery energy storage system
-    (BESS) for your prediction. To enable energy storage, enter a Nameplate capacity value (input #1) and an
-    Inverter Real Power rating (input #9). The Dispatch Algorithm should also be configured to ensure the... """
     financial_model_parameters: CompanyDefaultSettingsFinancialModelParameters | Unset = UNSET
     miscellaneous_settings: CompanyDefaultSettingsMiscellaneousSettings | Unset = UNSET
-    """ The Simulation Settings page allows you to configure the prediction timeframe and select the sub-models used
-    for irradiance calculation, module performance, shading analysis, and degradation. These settings control the
-    algorithms applied during the energy prediction simulation. """
     dev_platform_simulation_settings: CompanyDefaultSettingsDevPlatformSimulationSettings | Unset = UNSET
     dev_platform_site_plan_settings: CompanyDefaultSettingsDevPlatformSitePlanSettings | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

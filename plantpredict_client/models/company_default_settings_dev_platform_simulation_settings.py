@@ -15,6 +15,8 @@ T = TypeVar("T", bound="CompanyDefaultSettingsDevPlatformSimulationSettings")
 
 @_attrs_define
 class CompanyDefaultSettingsDevPlatformSimulationSettings:
+    """A type of the reference document. Held by: ``CompanyDefaultSettings.dev_platform_simulation_settings``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

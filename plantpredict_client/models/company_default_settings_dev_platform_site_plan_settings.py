@@ -15,6 +15,8 @@ T = TypeVar("T", bound="CompanyDefaultSettingsDevPlatformSitePlanSettings")
 
 @_attrs_define
 class CompanyDefaultSettingsDevPlatformSitePlanSettings:
+    """A type of the reference document. Held by: ``CompanyDefaultSettings.dev_platform_site_plan_settings``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -19,6 +19,8 @@ class CompanyDefaultSettingsEnvironmentalConditions:
     solar resource modeling in your prediction. This includes selecting weather data, defining soiling and spectral loss
     profiles, setting design temperatures, and importing horizon scene data.
 
+    A type of the reference document. Held by: ``CompanyDefaultSettings.environmental_conditions``.
+
     """
 
     id: int | Unset = UNSET

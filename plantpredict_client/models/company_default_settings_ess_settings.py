@@ -19,6 +19,8 @@ class CompanyDefaultSettingsEssSettings:
     for your prediction. To enable energy storage, enter a Nameplate capacity value (input #1) and an Inverter Real
     Power rating (input #9). The Dispatch Algorithm should also be configured to ensure the...
 
+    A type of the reference document. Held by: ``CompanyDefaultSettings.ess_settings``.
+
     """
 
     id: int | Unset = UNSET

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="CompanyDefaultSettingsFinancialModelParameters")
 
 @_attrs_define
 class CompanyDefaultSettingsFinancialModelParameters:
+    """A type of the reference document. Held by: ``CompanyDefaultSettings.financial_model_parameters``."""
+
     id: int | Unset = UNSET
     bos_input: float | Unset = UNSET
     development_cost_per_watt: float | Unset = UNSET

@@ -19,6 +19,8 @@ class CompanyDefaultSettingsMiscellaneousSettings:
     irradiance calculation, module performance, shading analysis, and degradation. These settings control the algorithms
     applied during the energy prediction simulation.
 
+    A type of the reference document. Held by: ``CompanyDefaultSettings.miscellaneous_settings``.
+
     """
 
     id: int | Unset = UNSET

@@ -27,6 +27,8 @@ class CompanyDefaultSettingsPowerPlantBuilder:
     """The 3D View provides tools for analyzing terrain and racking placement within your map-based power plant design.
     This interface enables terrain slope analysis, table slope constraint identification, and post height calculations.
 
+    A type of the reference document. Held by: ``CompanyDefaultSettings.power_plant_builder``.
+
     """
 
     id: int | Unset = UNSET
@@ -43,8 +45,8 @@ class CompanyDefaultSettingsPowerPlantBuilder:
     dc_wiring_loss_at_stc: float | Unset = UNSET
     dc_health: float | Unset = UNSET
     tracker_load_loss: float | Unset = UNSET
-    minimum_tracking_limit_angle_d: float | Unset = UNSET
-    maximum_tracking_limit_angle_d: float | Unset = UNSET
+    minimum_tracking_limit_angle_deg: float | Unset = UNSET
+    maximum_tracking_limit_angle_deg: float | Unset = UNSET
     structure_shading: float | Unset = UNSET
     module_id: int | Unset = UNSET
     module: CompanyDefaultSettingsPowerPlantBuilderModule | Unset = UNSET
@@ -106,9 +108,9 @@ class CompanyDefaultSettingsPowerPlantBuilder:
 
         tracker_load_loss = self.tracker_load_loss
 
-        minimum_tracking_limit_angle_d = self.minimum_tracking_limit_angle_d
+        minimum_tracking_limit_angle_deg = self.minimum_tracking_limit_angle_deg
 
-        maximum_tracking_limit_angle_d = self.maximum_tracking_limit_angle_d
+        maximum_tracking_limit_angle_deg = self.maximum_tracking_limit_angle_deg
 
         structure_shading = self.structure_shading
 
@@ -189,10 +191,10 @@ class CompanyDefaultSettingsPowerPlantBuilder:
             field_dict["dcHealth"] = dc_health
         if tracker_load_loss is not UNSET:
             field_dict["trackerLoadLoss"] = tracker_load_loss
-        if minimum_tracking_limit_angle_d is not UNSET:
-            field_dict["minimumTrackingLimitAngleD"] = minimum_tracking_limit_angle_d
-        if maximum_tracking_limit_angle_d is not UNSET:
-            field_dict["maximumTrackingLimitAngleD"] = maximum_tracking_limit_angle_d
+        if minimum_tracking_limit_angle_deg is not UNSET:
+            field_dict["minimumTrackingLimitAngleD"] = minimum_tracking_limit_angle_deg
+        if maximum_tracking_limit_angle_deg is not UNSET:
+            field_dict["maximumTrackingLimitAngleD"] = maximum_tracking_limit_angle_deg
         if structure_shading is not UNSET:
             field_dict["structureShading"] = structure_shading
         if module_id is not UNSET:
@@ -281,9 +283,9 @@ class CompanyDefaultSettingsPowerPlantBuilder:
 
         tracker_load_loss = d.pop("trackerLoadLoss", UNSET)
 
-        minimum_tracking_limit_angle_d = d.pop("minimumTrackingLimitAngleD", UNSET)
+        minimum_tracking_limit_angle_deg = d.pop("minimumTrackingLimitAngleD", UNSET)
 
-        maximum_tracking_limit_angle_d = d.pop("maximumTrackingLimitAngleD", UNSET)
+        maximum_tracking_limit_angle_deg = d.pop("maximumTrackingLimitAngleD", UNSET)
 
         structure_shading = d.pop("structureShading", UNSET)
 
@@ -354,8 +356,8 @@ class CompanyDefaultSettingsPowerPlantBuilder:
             dc_wiring_loss_at_stc=dc_wiring_loss_at_stc,
             dc_health=dc_health,
             tracker_load_loss=tracker_load_loss,
-            minimum_tracking_limit_angle_d=minimum_tracking_limit_angle_d,
-            maximum_tracking_limit_angle_d=maximum_tracking_limit_angle_d,
+            minimum_tracking_limit_angle_deg=minimum_tracking_limit_angle_deg,
+            maximum_tracking_limit_angle_deg=maximum_tracking_limit_angle_deg,
             structure_shading=structure_shading,
             module_id=module_id,
             module=module,

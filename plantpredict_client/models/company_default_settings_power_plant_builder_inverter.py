@@ -15,6 +15,8 @@ T = TypeVar("T", bound="CompanyDefaultSettingsPowerPlantBuilderInverter")
 
 @_attrs_define
 class CompanyDefaultSettingsPowerPlantBuilderInverter:
+    """A type of the reference document. Held by: ``CompanyDefaultSettingsPowerPlantBuilder.inverter``."""
+
     status: int | Unset = UNSET
     model: str | Unset = UNSET
     manufacturer: str | Unset = UNSET
@@ -27,13 +29,13 @@ class CompanyDefaultSettingsPowerPlantBuilderInverter:
     max_current: float | Unset = UNSET
     max_elevation: float | Unset = UNSET
     output_voltage: float | Unset = UNSET
-    usek_va_curves: bool | Unset = UNSET
+    use_kva_curves: bool | Unset = UNSET
     use_pq_curves: bool | Unset = UNSET
     data_source: int | Unset = UNSET
     efficiency_curves: Any | Unset = UNSET
     """ Observed as null in test-account samples; the field's actual type is undocumented. Re-run the typing probe
     against an account where this field is populated to refine. """
-    k_va_curves: Any | Unset = UNSET
+    kva_curves: Any | Unset = UNSET
     """ Observed as null in test-account samples; the field's actual type is undocumented. Re-run the typing probe
     against an account where this field is populated to refine. """
     pq_curves: Any | Unset = UNSET
@@ -86,7 +88,7 @@ class CompanyDefaultSettingsPowerPlantBuilderInverter:
 
         output_voltage = self.output_voltage
 
-        usek_va_curves = self.usek_va_curves
+        use_kva_curves = self.use_kva_curves
 
         use_pq_curves = self.use_pq_curves
 
@@ -94,7 +96,7 @@ class CompanyDefaultSettingsPowerPlantBuilderInverter:
 
         efficiency_curves = self.efficiency_curves
 
-        k_va_curves = self.k_va_curves
+        kva_curves = self.kva_curves
 
         pq_curves = self.pq_curves
 
@@ -149,16 +151,16 @@ class CompanyDefaultSettingsPowerPlantBuilderInverter:
             field_dict["maxElevation"] = max_elevation
         if output_voltage is not UNSET:
             field_dict["outputVoltage"] = output_voltage
-        if usek_va_curves is not UNSET:
-            field_dict["usekVACurves"] = usek_va_curves
+        if use_kva_curves is not UNSET:
+            field_dict["usekVACurves"] = use_kva_curves
         if use_pq_curves is not UNSET:
             field_dict["usePQCurves"] = use_pq_curves
         if data_source is not UNSET:
             field_dict["dataSource"] = data_source
         if efficiency_curves is not UNSET:
             field_dict["efficiencyCurves"] = efficiency_curves
-        if k_va_curves is not UNSET:
-            field_dict["kVACurves"] = k_va_curves
+        if kva_curves is not UNSET:
+            field_dict["kVACurves"] = kva_curves
         if pq_curves is not UNSET:
             field_dict["pqCurves"] = pq_curves
         if inverter_type is not UNSET:
@@ -215,7 +217,7 @@ class CompanyDefaultSettingsPowerPlantBuilderInverter:
 
         output_voltage = d.pop("outputVoltage", UNSET)
 
-        usek_va_curves = d.pop("usekVACurves", UNSET)
+        use_kva_curves = d.pop("usekVACurves", UNSET)
 
         use_pq_curves = d.pop("usePQCurves", UNSET)
 
@@ -223,7 +225,7 @@ class CompanyDefaultSettingsPowerPlantBuilderInverter:
 
         efficiency_curves = d.pop("efficiencyCurves", UNSET)
 
-        k_va_curves = d.pop("kVACurves", UNSET)
+        kva_curves = d.pop("kVACurves", UNSET)
 
         pq_curves = d.pop("pqCurves", UNSET)
 
@@ -264,11 +266,11 @@ class CompanyDefaultSettingsPowerPlantBuilderInverter:
             max_current=max_current,
             max_elevation=max_elevation,
             output_voltage=output_voltage,
-            usek_va_curves=usek_va_curves,
+            use_kva_curves=use_kva_curves,
             use_pq_curves=use_pq_curves,
             data_source=data_source,
             efficiency_curves=efficiency_curves,
-            k_va_curves=k_va_curves,
+            kva_curves=kva_curves,
             pq_curves=pq_curves,
             inverter_type=inverter_type,
             id=id,

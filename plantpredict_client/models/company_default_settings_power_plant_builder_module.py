@@ -15,6 +15,8 @@ T = TypeVar("T", bound="CompanyDefaultSettingsPowerPlantBuilderModule")
 
 @_attrs_define
 class CompanyDefaultSettingsPowerPlantBuilderModule:
+    """A type of the reference document. Held by: ``CompanyDefaultSettingsPowerPlantBuilder.module``."""
+
     status: int | Unset = UNSET
     model: str | Unset = UNSET
     manufacturer: str | Unset = UNSET
@@ -26,8 +28,8 @@ class CompanyDefaultSettingsPowerPlantBuilderModule:
     number_of_cells_in_parallel: int | Unset = UNSET
     stc_short_circuit_current: float | Unset = UNSET
     stc_open_circuit_voltage: float | Unset = UNSET
-    stcmpp_current: float | Unset = UNSET
-    stcmpp_voltage: float | Unset = UNSET
+    stc_mpp_current: float | Unset = UNSET
+    stc_mpp_voltage: float | Unset = UNSET
     stc_max_power: float | Unset = UNSET
     stc_power_temp_coef: float | Unset = UNSET
     stc_short_circuit_current_temp_coef: float | Unset = UNSET
@@ -102,13 +104,13 @@ class CompanyDefaultSettingsPowerPlantBuilderModule:
     sandia_spectral_a4: Any | Unset = UNSET
     """ Observed as null in test-account samples; the field's actual type is undocumented. Re-run the typing probe
     against an account where this field is populated to refine. """
-    sandia_iamb0: float | Unset = UNSET
-    sandia_iamb1: float | Unset = UNSET
-    sandia_iamb2: float | Unset = UNSET
-    sandia_iamb3: float | Unset = UNSET
-    sandia_iamb4: float | Unset = UNSET
-    sandia_iamb5: float | Unset = UNSET
-    ashraeiam_b0: float | Unset = UNSET
+    sandia_iam_b0: float | Unset = UNSET
+    sandia_iam_b1: float | Unset = UNSET
+    sandia_iam_b2: float | Unset = UNSET
+    sandia_iam_b3: float | Unset = UNSET
+    sandia_iam_b4: float | Unset = UNSET
+    sandia_iam_b5: float | Unset = UNSET
+    ashrae_iam_b0: float | Unset = UNSET
     spectral_2b0: float | Unset = UNSET
     spectral_2b1: float | Unset = UNSET
     spectral_2b2: float | Unset = UNSET
@@ -186,9 +188,9 @@ class CompanyDefaultSettingsPowerPlantBuilderModule:
 
         stc_open_circuit_voltage = self.stc_open_circuit_voltage
 
-        stcmpp_current = self.stcmpp_current
+        stc_mpp_current = self.stc_mpp_current
 
-        stcmpp_voltage = self.stcmpp_voltage
+        stc_mpp_voltage = self.stc_mpp_voltage
 
         stc_max_power = self.stc_max_power
 
@@ -290,19 +292,19 @@ class CompanyDefaultSettingsPowerPlantBuilderModule:
 
         sandia_spectral_a4 = self.sandia_spectral_a4
 
-        sandia_iamb0 = self.sandia_iamb0
+        sandia_iam_b0 = self.sandia_iam_b0
 
-        sandia_iamb1 = self.sandia_iamb1
+        sandia_iam_b1 = self.sandia_iam_b1
 
-        sandia_iamb2 = self.sandia_iamb2
+        sandia_iam_b2 = self.sandia_iam_b2
 
-        sandia_iamb3 = self.sandia_iamb3
+        sandia_iam_b3 = self.sandia_iam_b3
 
-        sandia_iamb4 = self.sandia_iamb4
+        sandia_iam_b4 = self.sandia_iam_b4
 
-        sandia_iamb5 = self.sandia_iamb5
+        sandia_iam_b5 = self.sandia_iam_b5
 
-        ashraeiam_b0 = self.ashraeiam_b0
+        ashrae_iam_b0 = self.ashrae_iam_b0
 
         spectral_2b0 = self.spectral_2b0
 
@@ -397,10 +399,10 @@ class CompanyDefaultSettingsPowerPlantBuilderModule:
             field_dict["stcShortCircuitCurrent"] = stc_short_circuit_current
         if stc_open_circuit_voltage is not UNSET:
             field_dict["stcOpenCircuitVoltage"] = stc_open_circuit_voltage
-        if stcmpp_current is not UNSET:
-            field_dict["stcmppCurrent"] = stcmpp_current
-        if stcmpp_voltage is not UNSET:
-            field_dict["stcmppVoltage"] = stcmpp_voltage
+        if stc_mpp_current is not UNSET:
+            field_dict["stcmppCurrent"] = stc_mpp_current
+        if stc_mpp_voltage is not UNSET:
+            field_dict["stcmppVoltage"] = stc_mpp_voltage
         if stc_max_power is not UNSET:
             field_dict["stcMaxPower"] = stc_max_power
         if stc_power_temp_coef is not UNSET:
@@ -501,20 +503,20 @@ class CompanyDefaultSettingsPowerPlantBuilderModule:
             field_dict["sandiaSpectralA3"] = sandia_spectral_a3
         if sandia_spectral_a4 is not UNSET:
             field_dict["sandiaSpectralA4"] = sandia_spectral_a4
-        if sandia_iamb0 is not UNSET:
-            field_dict["sandiaIAMB0"] = sandia_iamb0
-        if sandia_iamb1 is not UNSET:
-            field_dict["sandiaIAMB1"] = sandia_iamb1
-        if sandia_iamb2 is not UNSET:
-            field_dict["sandiaIAMB2"] = sandia_iamb2
-        if sandia_iamb3 is not UNSET:
-            field_dict["sandiaIAMB3"] = sandia_iamb3
-        if sandia_iamb4 is not UNSET:
-            field_dict["sandiaIAMB4"] = sandia_iamb4
-        if sandia_iamb5 is not UNSET:
-            field_dict["sandiaIAMB5"] = sandia_iamb5
-        if ashraeiam_b0 is not UNSET:
-            field_dict["ashraeiamB0"] = ashraeiam_b0
+        if sandia_iam_b0 is not UNSET:
+            field_dict["sandiaIAMB0"] = sandia_iam_b0
+        if sandia_iam_b1 is not UNSET:
+            field_dict["sandiaIAMB1"] = sandia_iam_b1
+        if sandia_iam_b2 is not UNSET:
+            field_dict["sandiaIAMB2"] = sandia_iam_b2
+        if sandia_iam_b3 is not UNSET:
+            field_dict["sandiaIAMB3"] = sandia_iam_b3
+        if sandia_iam_b4 is not UNSET:
+            field_dict["sandiaIAMB4"] = sandia_iam_b4
+        if sandia_iam_b5 is not UNSET:
+            field_dict["sandiaIAMB5"] = sandia_iam_b5
+        if ashrae_iam_b0 is not UNSET:
+            field_dict["ashraeiamB0"] = ashrae_iam_b0
         if spectral_2b0 is not UNSET:
             field_dict["spectral2B0"] = spectral_2b0
         if spectral_2b1 is not UNSET:
@@ -611,9 +613,9 @@ class CompanyDefaultSettingsPowerPlantBuilderModule:
 
         stc_open_circuit_voltage = d.pop("stcOpenCircuitVoltage", UNSET)
 
-        stcmpp_current = d.pop("stcmppCurrent", UNSET)
+        stc_mpp_current = d.pop("stcmppCurrent", UNSET)
 
-        stcmpp_voltage = d.pop("stcmppVoltage", UNSET)
+        stc_mpp_voltage = d.pop("stcmppVoltage", UNSET)
 
         stc_max_power = d.pop("stcMaxPower", UNSET)
 
@@ -715,19 +717,19 @@ class CompanyDefaultSettingsPowerPlantBuilderModule:
 
         sandia_spectral_a4 = d.pop("sandiaSpectralA4", UNSET)
 
-        sandia_iamb0 = d.pop("sandiaIAMB0", UNSET)
+        sandia_iam_b0 = d.pop("sandiaIAMB0", UNSET)
 
-        sandia_iamb1 = d.pop("sandiaIAMB1", UNSET)
+        sandia_iam_b1 = d.pop("sandiaIAMB1", UNSET)
 
-        sandia_iamb2 = d.pop("sandiaIAMB2", UNSET)
+        sandia_iam_b2 = d.pop("sandiaIAMB2", UNSET)
 
-        sandia_iamb3 = d.pop("sandiaIAMB3", UNSET)
+        sandia_iam_b3 = d.pop("sandiaIAMB3", UNSET)
 
-        sandia_iamb4 = d.pop("sandiaIAMB4", UNSET)
+        sandia_iam_b4 = d.pop("sandiaIAMB4", UNSET)
 
-        sandia_iamb5 = d.pop("sandiaIAMB5", UNSET)
+        sandia_iam_b5 = d.pop("sandiaIAMB5", UNSET)
 
-        ashraeiam_b0 = d.pop("ashraeiamB0", UNSET)
+        ashrae_iam_b0 = d.pop("ashraeiamB0", UNSET)
 
         spectral_2b0 = d.pop("spectral2B0", UNSET)
 
@@ -809,8 +811,8 @@ class CompanyDefaultSettingsPowerPlantBuilderModule:
             number_of_cells_in_parallel=number_of_cells_in_parallel,
             stc_short_circuit_current=stc_short_circuit_current,
             stc_open_circuit_voltage=stc_open_circuit_voltage,
-            stcmpp_current=stcmpp_current,
-            stcmpp_voltage=stcmpp_voltage,
+            stc_mpp_current=stc_mpp_current,
+            stc_mpp_voltage=stc_mpp_voltage,
             stc_max_power=stc_max_power,
             stc_power_temp_coef=stc_power_temp_coef,
             stc_short_circuit_current_temp_coef=stc_short_circuit_current_temp_coef,
@@ -861,13 +863,13 @@ class CompanyDefaultSettingsPowerPlantBuilderModule:
             sandia_spectral_a2=sandia_spectral_a2,
             sandia_spectral_a3=sandia_spectral_a3,
             sandia_spectral_a4=sandia_spectral_a4,
-            sandia_iamb0=sandia_iamb0,
-            sandia_iamb1=sandia_iamb1,
-            sandia_iamb2=sandia_iamb2,
-            sandia_iamb3=sandia_iamb3,
-            sandia_iamb4=sandia_iamb4,
-            sandia_iamb5=sandia_iamb5,
-            ashraeiam_b0=ashraeiam_b0,
+            sandia_iam_b0=sandia_iam_b0,
+            sandia_iam_b1=sandia_iam_b1,
+            sandia_iam_b2=sandia_iam_b2,
+            sandia_iam_b3=sandia_iam_b3,
+            sandia_iam_b4=sandia_iam_b4,
+            sandia_iam_b5=sandia_iam_b5,
+            ashrae_iam_b0=ashrae_iam_b0,
             spectral_2b0=spectral_2b0,
             spectral_2b1=spectral_2b1,
             spectral_2b2=spectral_2b2,

@@ -19,6 +19,8 @@ class CompanyDefaultSettingsSimulationSettings:
     irradiance calculation, module performance, shading analysis, and degradation. These settings control the algorithms
     applied during the energy prediction simulation.
 
+    A type of the reference document. Held by: ``CompanyDefaultSettings.simulation_settings``.
+
     """
 
     id: int | Unset = UNSET

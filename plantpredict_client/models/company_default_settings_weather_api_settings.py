@@ -27,7 +27,11 @@ T = TypeVar("T", bound="CompanyDefaultSettingsWeatherAPISettings")
 
 @_attrs_define
 class CompanyDefaultSettingsWeatherAPISettings:
-    """The Add New Weather page provides three methods for adding weather data to PlantPredict:"""
+    """The Add New Weather page provides three methods for adding weather data to PlantPredict:
+
+    A type of the reference document. Held by: ``CompanyDefaultSettings.weather_api_settings``.
+
+    """
 
     id: int | Unset = UNSET
     meteonorm_settings: CompanyDefaultSettingsWeatherAPISettingsMeteonormSettings | Unset = UNSET

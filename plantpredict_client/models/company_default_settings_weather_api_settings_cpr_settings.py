@@ -15,6 +15,8 @@ T = TypeVar("T", bound="CompanyDefaultSettingsWeatherAPISettingsCprSettings")
 
 @_attrs_define
 class CompanyDefaultSettingsWeatherAPISettingsCprSettings:
+    """A type of the reference document. Held by: ``CompanyDefaultSettingsWeatherAPISettings.cpr_settings``."""
+
     api_key: str | Unset = UNSET
     user_name: Any | Unset = UNSET
     """ Observed as null in test-account samples; the field's actual type is undocumented. Re-run the typing probe

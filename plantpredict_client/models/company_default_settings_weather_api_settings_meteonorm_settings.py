@@ -15,6 +15,8 @@ T = TypeVar("T", bound="CompanyDefaultSettingsWeatherAPISettingsMeteonormSetting
 
 @_attrs_define
 class CompanyDefaultSettingsWeatherAPISettingsMeteonormSettings:
+    """A type of the reference document. Held by: ``CompanyDefaultSettingsWeatherAPISettings.meteonorm_settings``."""
+
     key: Any | Unset = UNSET
     """ Observed as null in test-account samples; the field's actual type is undocumented. Re-run the typing probe
     against an account where this field is populated to refine. """

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="CompanyDefaultSettingsWeatherAPISettingsSolarGISSettings
 
 @_attrs_define
 class CompanyDefaultSettingsWeatherAPISettingsSolarGISSettings:
+    """A type of the reference document. Held by: ``CompanyDefaultSettingsWeatherAPISettings.solar_gis_settings``."""
+
     key: str | Unset = UNSET
     tmy_key: str | Unset = UNSET
     version: int | Unset = UNSET

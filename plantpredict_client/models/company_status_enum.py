@@ -5,6 +5,9 @@ from typing import Any
 
 
 class CompanyStatusEnum(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.CompanyStatusEnum``. Held by: ``Company.status``. No document names
+    these values: VALUE_0, VALUE_1."""
+
     VALUE_0 = 0
     VALUE_1 = 1
 

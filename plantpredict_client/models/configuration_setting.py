@@ -15,6 +15,8 @@ T = TypeVar("T", bound="ConfigurationSetting")
 
 @_attrs_define
 class ConfigurationSetting:
+    """The API's ``PlantPredict.Entities.ConfigurationSetting``. Held by: ``Company.configuration_settings``."""
+
     id: int | Unset = UNSET
     name: str | Unset = UNSET
     value: str | Unset = UNSET

@@ -5,6 +5,8 @@ from typing import Any
 
 
 class ConstructionTypeEnum(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.ConstructionTypeEnum``. Held by: ``Module.construction_type``."""
+
     GLASS_GLASS = 1
     GLASS_BACKSHEET = 2
 

@@ -18,6 +18,8 @@ T = TypeVar("T", bound="ConvertPvcToPvjBody")
 
 @_attrs_define
 class ConvertPvcToPvjBody:
+    """The multipart/form-data body of ``client.shade_scene.convert_pvc_to_pvj``."""
+
     file: File
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

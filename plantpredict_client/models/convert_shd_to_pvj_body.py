@@ -18,6 +18,8 @@ T = TypeVar("T", bound="ConvertShdToPvjBody")
 
 @_attrs_define
 class ConvertShdToPvjBody:
+    """The multipart/form-data body of ``client.shade_scene.convert_shd_to_pvj``."""
+
     file: File
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="Country")
 
 @_attrs_define
 class Country:
+    """The API's ``PlantPredict.Entities.Country``. Answered by: ``client.countries.list``. Held by: ``Company.country``."""
+
     id: int | Unset = UNSET
     name: str | Unset = UNSET
     numeric: int | Unset = UNSET

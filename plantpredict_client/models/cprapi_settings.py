@@ -15,6 +15,8 @@ T = TypeVar("T", bound="CPRAPISettings")
 
 @_attrs_define
 class CPRAPISettings:
+    """The API's ``PlantPredict.Entities.Authentication.CPRAPISettings``. Held by: ``WeatherAPISettings.cpr_settings``."""
+
     api_key: None | str | Unset = UNSET
     user_name: None | str | Unset = UNSET
     password: None | str | Unset = UNSET

@@ -19,7 +19,14 @@ T = TypeVar("T", bound="CreateEntityInfo")
 
 @_attrs_define
 class CreateEntityInfo:
-    id: int | Unset = UNSET
+    """The API's ``PlantPredict.Entities.DTO.CreateEntityInfo``. Answered by: ``client.inverters.create``,
+    ``client.modules.create``, ``client.predictions.create``, ``client.projects.create``,
+    ``client.projects.create_note``, ``client.weather.create``, ``client.weather.download``,
+    ``client.weather.finalize_import``.
+
+    """
+
+    id: int
     match: AssetMatchResult | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -38,9 +45,11 @@ class CreateEntityInfo:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
+        field_dict.update(
+            {
+                "id": id,
+            }
+        )
         if match is not UNSET:
             field_dict["match"] = match
 
@@ -51,7 +60,7 @@ class CreateEntityInfo:
         from ..models.asset_match_result import AssetMatchResult  # noqa: PLC0415
 
         d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        id = d.pop("id")
 
         def _parse_match(data: object) -> AssetMatchResult | None | Unset:
             if data is None:

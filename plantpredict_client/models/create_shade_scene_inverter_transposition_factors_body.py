@@ -18,6 +18,8 @@ T = TypeVar("T", bound="CreateShadeSceneInverterTranspositionFactorsBody")
 
 @_attrs_define
 class CreateShadeSceneInverterTranspositionFactorsBody:
+    """The multipart/form-data body of ``client.shade_scene.create_inverter_transposition_factors``."""
+
     file: File
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

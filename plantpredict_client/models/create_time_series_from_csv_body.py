@@ -18,6 +18,8 @@ T = TypeVar("T", bound="CreateTimeSeriesFromCsvBody")
 
 @_attrs_define
 class CreateTimeSeriesFromCsvBody:
+    """The multipart/form-data body of ``client.time_series.create_from_csv``."""
+
     file: File
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

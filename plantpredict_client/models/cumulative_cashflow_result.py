@@ -15,6 +15,11 @@ T = TypeVar("T", bound="CumulativeCashflowResult")
 
 @_attrs_define
 class CumulativeCashflowResult:
+    """The API's ``PlantPredict.Entities.FinancialModel.CumulativeCashflowResult``. Held by:
+    ``CashflowSummaryResult.cumulative_cashflow_summary``.
+
+    """
+
     id: int | Unset = UNSET
     solar_capex: float | Unset = UNSET
     total_capex: float | Unset = UNSET
@@ -22,7 +27,7 @@ class CumulativeCashflowResult:
     salvage_value_solar: float | Unset = UNSET
     total_revenue: float | Unset = UNSET
     solar_pv_insurance: float | Unset = UNSET
-    solar_pvom: float | Unset = UNSET
+    solar_pv_om: float | Unset = UNSET
     solar_land_lease: float | Unset = UNSET
     solar_property_tax: float | Unset = UNSET
     total_opex: float | Unset = UNSET
@@ -63,7 +68,7 @@ class CumulativeCashflowResult:
 
         solar_pv_insurance = self.solar_pv_insurance
 
-        solar_pvom = self.solar_pvom
+        solar_pv_om = self.solar_pv_om
 
         solar_land_lease = self.solar_land_lease
 
@@ -128,8 +133,8 @@ class CumulativeCashflowResult:
             field_dict["totalRevenue"] = total_revenue
         if solar_pv_insurance is not UNSET:
             field_dict["solarPVInsurance"] = solar_pv_insurance
-        if solar_pvom is not UNSET:
-            field_dict["solarPVOM"] = solar_pvom
+        if solar_pv_om is not UNSET:
+            field_dict["solarPVOM"] = solar_pv_om
         if solar_land_lease is not UNSET:
             field_dict["solarLandLease"] = solar_land_lease
         if solar_property_tax is not UNSET:
@@ -196,7 +201,7 @@ class CumulativeCashflowResult:
 
         solar_pv_insurance = d.pop("solarPVInsurance", UNSET)
 
-        solar_pvom = d.pop("solarPVOM", UNSET)
+        solar_pv_om = d.pop("solarPVOM", UNSET)
 
         solar_land_lease = d.pop("solarLandLease", UNSET)
 
@@ -252,7 +257,7 @@ class CumulativeCashflowResult:
             salvage_value_solar=salvage_value_solar,
             total_revenue=total_revenue,
             solar_pv_insurance=solar_pv_insurance,
-            solar_pvom=solar_pvom,
+            solar_pv_om=solar_pv_om,
             solar_land_lease=solar_land_lease,
             solar_property_tax=solar_property_tax,
             total_opex=total_opex,

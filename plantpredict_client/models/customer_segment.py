@@ -5,6 +5,9 @@ from typing import Any
 
 
 class CustomerSegment(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.CustomerSegment``. Held by: ``Company.customer_segment``. No document
+    names these values: VALUE_0, VALUE_1, VALUE_2, VALUE_3, VALUE_4, VALUE_5, VALUE_6, VALUE_7."""
+
     VALUE_0 = 0
     VALUE_1 = 1
     VALUE_2 = 2

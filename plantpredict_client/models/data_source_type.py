@@ -5,6 +5,9 @@ from typing import Any
 
 
 class DataSourceType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.DataSourceType``. Held by: ``Inverter.data_source``,
+    ``Module.data_source``."""
+
     MANUFACTURER = 1
     PVSYST = 2
     UNIVERSITY_OF_GENEVA = 3

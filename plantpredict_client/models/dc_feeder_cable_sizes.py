@@ -5,6 +5,9 @@ from typing import Any
 
 
 class DCFeederCableSizes(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.DCFeederCableSizes``. Held by:
+    ``DesignProEpcCostSettings.dc_feeder_cable_size``. No document names these values: VALUE_0, VALUE_1."""
+
     VALUE_0 = 0
     VALUE_1 = 1
 

@@ -5,6 +5,9 @@ from typing import Any
 
 
 class DCFeederConductorMaterials(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.DCFeederConductorMaterials``. Held by:
+    ``DesignProEpcCostSettings.dc_feeder_conductor_material``. No document names this value: VALUE_0."""
+
     VALUE_0 = 0
 
     def __str__(self) -> str:

@@ -40,6 +40,8 @@ T = TypeVar("T", bound="DCField")
 
 @_attrs_define
 class DCField:
+    """The API's ``PlantPredict.Entities.PowerPlants.PVDCField``. Held by: ``PowerPlantInverter.dc_fields``."""
+
     repeater: int | Unset = UNSET
     id: int | Unset = UNSET
     description: None | str | Unset = UNSET
@@ -72,10 +74,10 @@ class DCField:
     module_azimuth: float | Unset = UNSET
     module_tilt: float | Unset = UNSET
     tracking_backtracking_type: DCFieldBacktrackingType | None | Unset = UNSET
-    tracker_pitch_angle_d: float | Unset = UNSET
-    minimum_tracking_limit_angle_d: float | Unset = UNSET
-    maximum_tracking_limit_angle_d: float | Unset = UNSET
-    night_time_stow_angle_d: float | None | Unset = UNSET
+    tracker_pitch_angle_deg: float | Unset = UNSET
+    minimum_tracking_limit_angle_deg: float | Unset = UNSET
+    maximum_tracking_limit_angle_deg: float | Unset = UNSET
+    night_time_stow_angle_deg: float | None | Unset = UNSET
     tracker_stow_angle: float | Unset = UNSET
     wind_stow_type: None | Unset | WindStowType = UNSET
     array_technologies_wind_stow_type: ArrayTechnologiesWindStowType | None | Unset = UNSET
@@ -280,17 +282,17 @@ class DCField:
         else:
             tracking_backtracking_type = self.tracking_backtracking_type
 
-        tracker_pitch_angle_d = self.tracker_pitch_angle_d
+        tracker_pitch_angle_deg = self.tracker_pitch_angle_deg
 
-        minimum_tracking_limit_angle_d = self.minimum_tracking_limit_angle_d
+        minimum_tracking_limit_angle_deg = self.minimum_tracking_limit_angle_deg
 
-        maximum_tracking_limit_angle_d = self.maximum_tracking_limit_angle_d
+        maximum_tracking_limit_angle_deg = self.maximum_tracking_limit_angle_deg
 
-        night_time_stow_angle_d: float | None | Unset
-        if isinstance(self.night_time_stow_angle_d, Unset):
-            night_time_stow_angle_d = UNSET
+        night_time_stow_angle_deg: float | None | Unset
+        if isinstance(self.night_time_stow_angle_deg, Unset):
+            night_time_stow_angle_deg = UNSET
         else:
-            night_time_stow_angle_d = self.night_time_stow_angle_d
+            night_time_stow_angle_deg = self.night_time_stow_angle_deg
 
         tracker_stow_angle = self.tracker_stow_angle
 
@@ -743,14 +745,14 @@ class DCField:
             field_dict["moduleTilt"] = module_tilt
         if tracking_backtracking_type is not UNSET:
             field_dict["trackingBacktrackingType"] = tracking_backtracking_type
-        if tracker_pitch_angle_d is not UNSET:
-            field_dict["trackerPitchAngleD"] = tracker_pitch_angle_d
-        if minimum_tracking_limit_angle_d is not UNSET:
-            field_dict["minimumTrackingLimitAngleD"] = minimum_tracking_limit_angle_d
-        if maximum_tracking_limit_angle_d is not UNSET:
-            field_dict["maximumTrackingLimitAngleD"] = maximum_tracking_limit_angle_d
-        if night_time_stow_angle_d is not UNSET:
-            field_dict["nightTimeStowAngleD"] = night_time_stow_angle_d
+        if tracker_pitch_angle_deg is not UNSET:
+            field_dict["trackerPitchAngleD"] = tracker_pitch_angle_deg
+        if minimum_tracking_limit_angle_deg is not UNSET:
+            field_dict["minimumTrackingLimitAngleD"] = minimum_tracking_limit_angle_deg
+        if maximum_tracking_limit_angle_deg is not UNSET:
+            field_dict["maximumTrackingLimitAngleD"] = maximum_tracking_limit_angle_deg
+        if night_time_stow_angle_deg is not UNSET:
+            field_dict["nightTimeStowAngleD"] = night_time_stow_angle_deg
         if tracker_stow_angle is not UNSET:
             field_dict["trackerStowAngle"] = tracker_stow_angle
         if wind_stow_type is not UNSET:
@@ -1092,20 +1094,20 @@ class DCField:
 
         tracking_backtracking_type = _parse_tracking_backtracking_type(d.pop("trackingBacktrackingType", UNSET))
 
-        tracker_pitch_angle_d = d.pop("trackerPitchAngleD", UNSET)
+        tracker_pitch_angle_deg = d.pop("trackerPitchAngleD", UNSET)
 
-        minimum_tracking_limit_angle_d = d.pop("minimumTrackingLimitAngleD", UNSET)
+        minimum_tracking_limit_angle_deg = d.pop("minimumTrackingLimitAngleD", UNSET)
 
-        maximum_tracking_limit_angle_d = d.pop("maximumTrackingLimitAngleD", UNSET)
+        maximum_tracking_limit_angle_deg = d.pop("maximumTrackingLimitAngleD", UNSET)
 
-        def _parse_night_time_stow_angle_d(data: object) -> float | None | Unset:
+        def _parse_night_time_stow_angle_deg(data: object) -> float | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(float | None | Unset, data)
 
-        night_time_stow_angle_d = _parse_night_time_stow_angle_d(d.pop("nightTimeStowAngleD", UNSET))
+        night_time_stow_angle_deg = _parse_night_time_stow_angle_deg(d.pop("nightTimeStowAngleD", UNSET))
 
         tracker_stow_angle = d.pop("trackerStowAngle", UNSET)
 
@@ -1798,10 +1800,10 @@ class DCField:
             module_azimuth=module_azimuth,
             module_tilt=module_tilt,
             tracking_backtracking_type=tracking_backtracking_type,
-            tracker_pitch_angle_d=tracker_pitch_angle_d,
-            minimum_tracking_limit_angle_d=minimum_tracking_limit_angle_d,
-            maximum_tracking_limit_angle_d=maximum_tracking_limit_angle_d,
-            night_time_stow_angle_d=night_time_stow_angle_d,
+            tracker_pitch_angle_deg=tracker_pitch_angle_deg,
+            minimum_tracking_limit_angle_deg=minimum_tracking_limit_angle_deg,
+            maximum_tracking_limit_angle_deg=maximum_tracking_limit_angle_deg,
+            night_time_stow_angle_deg=night_time_stow_angle_deg,
             tracker_stow_angle=tracker_stow_angle,
             wind_stow_type=wind_stow_type,
             array_technologies_wind_stow_type=array_technologies_wind_stow_type,

@@ -5,6 +5,9 @@ from typing import Any
 
 
 class DCFieldBacktrackingType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.DCFieldBacktrackingType``. Held by:
+    ``DCField.tracking_backtracking_type``, ``Weather.tracking_backtracking_type``."""
+
     TRUE_TRACKING = 0
     BACKTRACKING = 1
     TIME_SERIES = 2

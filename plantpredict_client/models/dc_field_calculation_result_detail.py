@@ -28,6 +28,8 @@ T = TypeVar("T", bound="DCFieldCalculationResultDetail")
 
 @_attrs_define
 class DCFieldCalculationResultDetail:
+    """The API's ``PlantPredict.Entities.PowerPlants.DCFieldCalculationResultDetail``. Held by: ``DCField.result_list``."""
+
     index: int | Unset = UNSET
     time_stamp: datetime.datetime | Unset = UNSET
     incidence_angle: float | Unset = UNSET
@@ -60,6 +62,7 @@ class DCFieldCalculationResultDetail:
     effective_global_back_poai: float | Unset = UNSET
     eia: EffectiveIrradianceAnalyzer | None | Unset = UNSET
     i_parameters: DCFieldCalculationResultDetailIParametersType0 | None | Unset = UNSET
+    """ An object held by ``DCFieldCalculationResultDetail.i_parameters``. """
     transposition: None | Tracking | Unset = UNSET
     irradiance_horizontal: IrradianceHorizontal | None | Unset = UNSET
     mounting_angles: MountingAnglesDTO | None | Unset = UNSET

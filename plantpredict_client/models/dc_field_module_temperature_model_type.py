@@ -5,6 +5,9 @@ from typing import Any
 
 
 class DCFieldModuleTemperatureModelType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.DCFieldModuleTemperatureModelType``. Held by:
+    ``DCField.mod_temp_model``, ``PowerPlantBuilder.mod_temp_model``."""
+
     HEAT_BALANCE = 0
     SANDIA = 1
     NOCT = 2

@@ -16,6 +16,8 @@ T = TypeVar("T", bound="DCFieldObject")
 
 @_attrs_define
 class DCFieldObject:
+    """The API's ``PlantPredict.Entities.DCFieldObject``. Held by: ``DCField.shade_objects``."""
+
     id: int | Unset = UNSET
     name: None | str | Unset = UNSET
     width: float | Unset = UNSET

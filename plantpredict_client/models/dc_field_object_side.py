@@ -5,6 +5,9 @@ from typing import Any
 
 
 class DCFieldObjectSide(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.DCFieldObjectSide``. Held by: ``DCFieldObject.dc_field_side``. No
+    document names these values: VALUE_1, VALUE_2, VALUE_3, VALUE_4."""
+
     VALUE_1 = 1
     VALUE_2 = 2
     VALUE_3 = 3

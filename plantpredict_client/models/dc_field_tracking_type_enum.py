@@ -5,6 +5,9 @@ from typing import Any
 
 
 class DCFieldTrackingTypeEnum(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.DCFieldTrackingTypeEnum``. Held by: ``DCField.tracking_type``,
+    ``PowerPlantBuilder.dc_field_tracking_type_enum``, ``Weather.tracking_type``."""
+
     FIXED_TILT = 0
     HORIZONTAL_TRACKER = 1
     SEASONAL_TILT = 2

@@ -24,11 +24,18 @@ T = TypeVar("T", bound="DCVoltageAndCurrentAndPower")
 
 @_attrs_define
 class DCVoltageAndCurrentAndPower:
+    """The API's ``PlantPredict.Entities.Types.DCVoltageAndCurrentAndPower``. Held by:
+    ``InverterInputOutput.dc_voltage_and_current_and_power``.
+
+    """
+
     voltage: float | Unset = UNSET
     current: float | Unset = UNSET
     power: float | Unset = UNSET
     i_parameters: DCVoltageAndCurrentAndPowerIParametersType0 | None | Unset = UNSET
+    """ An object held by ``DCVoltageAndCurrentAndPower.i_parameters``. """
     v_parameters: DCVoltageAndCurrentAndPowerVParametersType0 | None | Unset = UNSET
+    """ An object held by ``DCVoltageAndCurrentAndPower.v_parameters``. """
     voc: float | Unset = UNSET
     isc: float | Unset = UNSET
     initial_voltage: float | Unset = UNSET

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="DCVoltageAndCurrentAndPowerIParametersType0")
 
 @_attrs_define
 class DCVoltageAndCurrentAndPowerIParametersType0:
+    """An object held by ``DCVoltageAndCurrentAndPower.i_parameters``."""
+
     additional_properties: dict[str, float] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

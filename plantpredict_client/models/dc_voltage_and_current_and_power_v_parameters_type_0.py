@@ -15,6 +15,8 @@ T = TypeVar("T", bound="DCVoltageAndCurrentAndPowerVParametersType0")
 
 @_attrs_define
 class DCVoltageAndCurrentAndPowerVParametersType0:
+    """An object held by ``DCVoltageAndCurrentAndPower.v_parameters``."""
+
     additional_properties: dict[str, float] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -5,6 +5,9 @@ from typing import Any
 
 
 class DefaultDegradation(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.DefaultDegradation``. Held by:
+    ``SimulationSettings.default_degradation``. No document names these values: VALUE_0, VALUE_1."""
+
     VALUE_0 = 0
     VALUE_1 = 1
 

@@ -29,6 +29,8 @@ T = TypeVar("T", bound="DefaultSettings")
 
 @_attrs_define
 class DefaultSettings:
+    """The API's ``PlantPredict.Entities.Authentication.DefaultSettings``. Held by: ``Company.default_settings``."""
+
     id: int | Unset = UNSET
     environmental_conditions: EnvironmentalConditions | None | Unset = UNSET
     power_plant_builder: None | PowerPlantBuilder | Unset = UNSET

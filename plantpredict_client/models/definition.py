@@ -15,6 +15,8 @@ T = TypeVar("T", bound="Definition")
 
 @_attrs_define
 class Definition:
+    """The API's ``PlantPredict.Entities.DTO.Definition``. Held by: ``Definitions.values``."""
+
     id: int | Unset = UNSET
     name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

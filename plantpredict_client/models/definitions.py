@@ -19,6 +19,8 @@ T = TypeVar("T", bound="Definitions")
 
 @_attrs_define
 class Definitions:
+    """The API's ``PlantPredict.Entities.DTO.Definitions``. Answered by: ``client.definitions.get``."""
+
     type_: None | str | Unset = UNSET
     values: list[Definition] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

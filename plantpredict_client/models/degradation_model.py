@@ -5,6 +5,9 @@ from typing import Any
 
 
 class DegradationModel(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.DegradationModel``. Held by: ``Prediction.degradation_model``,
+    ``SimulationSettings.degradation_model``."""
+
     NONE = 0
     STEPPED_AC = 1
     LINEAR_AC = 2

@@ -21,6 +21,11 @@ T = TypeVar("T", bound="DesignProEpcCostSettings")
 
 @_attrs_define
 class DesignProEpcCostSettings:
+    """The API's ``PlantPredict.Entities.Authentication.DesignProEpcCostSettings``. Held by:
+    ``DefaultSettings.design_pro_epc_cost_settings``.
+
+    """
+
     id: int | Unset = UNSET
     module_cost: float | Unset = UNSET
     module_cost_override: bool | Unset = UNSET

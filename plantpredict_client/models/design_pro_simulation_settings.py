@@ -28,6 +28,11 @@ T = TypeVar("T", bound="DesignProSimulationSettings")
 
 @_attrs_define
 class DesignProSimulationSettings:
+    """The API's ``PlantPredict.Entities.Authentication.DesignProSimulationSettings``. Held by:
+    ``DefaultSettings.design_pro_simulation_settings``.
+
+    """
+
     id: int | Unset = UNSET
     module_type: ModuleTypes | None | Unset = UNSET
     racking_system: None | RackingTypes | Unset = UNSET

@@ -15,6 +15,11 @@ T = TypeVar("T", bound="DesignProSitePlanSettings")
 
 @_attrs_define
 class DesignProSitePlanSettings:
+    """The API's ``PlantPredict.Entities.Authentication.DesignProSitePlanSettings``. Held by:
+    ``DefaultSettings.design_pro_site_plan_settings``.
+
+    """
+
     id: int | Unset = UNSET
     width_perimeter_road: float | Unset = UNSET
     setback_from_solar_arrays: float | Unset = UNSET

@@ -5,6 +5,9 @@ from typing import Any
 
 
 class DiffuseDirectDecompModelType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.DiffuseDirectDecompModelType``. Held by:
+    ``Prediction.diffuse_direct_decomp_model``, ``SimulationSettings.diffuse_direct_decomp_model``."""
+
     ERBS = 0
     REINDL = 1
     DIRINT = 2

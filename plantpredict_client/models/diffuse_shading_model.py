@@ -5,6 +5,9 @@ from typing import Any
 
 
 class DiffuseShadingModel(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.DiffuseShadingModel``. Held by: ``Prediction.diffuse_shading_model``,
+    ``SimulationSettings.diffuse_shading_model``."""
+
     NONE = 0
     SCHAAR_PANCHULA = 1
 

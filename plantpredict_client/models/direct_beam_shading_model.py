@@ -5,6 +5,10 @@ from typing import Any
 
 
 class DirectBeamShadingModel(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.DirectBeamShadingModel``. Held by:
+    ``Prediction.direct_beam_shading_model``, ``ShadeSceneProperties.shading_model``,
+    ``SimulationSettings.direct_beam_shading_model``."""
+
     LINEAR = 0
     NONE = 1
     V_2_DIMENSION_RETIRED = 2

@@ -5,6 +5,10 @@ from typing import Any
 
 
 class DownloadingStatusEnum(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.DownloadingStatusEnum``. Held by:
+    ``WeatherAPIDownload.download_processing_status``. No document names these values: VALUE_0, VALUE_1, VALUE_2,
+    VALUE_3, VALUE_4, VALUE_5."""
+
     VALUE_0 = 0
     VALUE_1 = 1
     VALUE_2 = 2

@@ -19,6 +19,8 @@ T = TypeVar("T", bound="DrawableFieldObject")
 
 @_attrs_define
 class DrawableFieldObject:
+    """The API's ``PlantPredict.Entities.DrawableFieldObject``. Held by: ``DCField.drawable_field_objects``."""
+
     object_name: None | str | Unset = UNSET
     main_vertices: list[Vector3] | None | Unset = UNSET
     occlusion_vertices: list[Vector3] | None | Unset = UNSET

@@ -21,6 +21,11 @@ T = TypeVar("T", bound="EffectiveIrradianceAnalyzer")
 
 @_attrs_define
 class EffectiveIrradianceAnalyzer:
+    """The API's ``PlantPredict.Entities.Types.EffectiveIrradianceAnalyzer``. Held by:
+    ``DCFieldCalculationResultDetail.eia``.
+
+    """
+
     gteff_before_correction: GTeff | None | Unset = UNSET
     g_teff_final: GTeff | None | Unset = UNSET
     g_teff_after_tilt: GTeff | None | Unset = UNSET

@@ -19,6 +19,8 @@ T = TypeVar("T", bound="EfficiencyCurve")
 
 @_attrs_define
 class EfficiencyCurve:
+    """The API's ``PlantPredict.Entities.Types.EfficiencyCurve``. Held by: ``Inverter.efficiency_curves``."""
+
     id: int | Unset = UNSET
     voltage: float | Unset = UNSET
     efficiency_points: list[EfficiencyPoint] | None | Unset = UNSET

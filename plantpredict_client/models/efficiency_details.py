@@ -15,6 +15,8 @@ T = TypeVar("T", bound="EfficiencyDetails")
 
 @_attrs_define
 class EfficiencyDetails:
+    """The API's ``PlantPredict.Entities.DTO.EfficiencyDetails``. Held by: ``Module.effective_irradiance_response``."""
+
     irradiance: float | Unset = UNSET
     temperature: float | Unset = UNSET
     relative_efficiency: float | Unset = UNSET

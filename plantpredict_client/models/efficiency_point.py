@@ -15,6 +15,8 @@ T = TypeVar("T", bound="EfficiencyPoint")
 
 @_attrs_define
 class EfficiencyPoint:
+    """The API's ``PlantPredict.Entities.Types.EfficiencyPoint``. Held by: ``EfficiencyCurve.efficiency_points``."""
+
     id: int | Unset = UNSET
     power: float | Unset = UNSET
     efficiency: float | Unset = UNSET

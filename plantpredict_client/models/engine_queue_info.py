@@ -15,6 +15,8 @@ T = TypeVar("T", bound="EngineQueueInfo")
 
 @_attrs_define
 class EngineQueueInfo:
+    """The API's ``PlantPredict.Entities.Authentication.EngineQueueInfo``. Held by: ``Company.engine_queue_info``."""
+
     id: int | Unset = UNSET
     prediction_engine_queue_name: None | str | Unset = UNSET
     report_engine_queue_name: None | str | Unset = UNSET

@@ -19,6 +19,8 @@ T = TypeVar("T", bound="EngineShadeData")
 
 @_attrs_define
 class EngineShadeData:
+    """The API's ``PlantPredict.Entities.EngineShadeData``. Held by: ``ShadeEngineOutputData.engine_shade_data``."""
+
     timestamps: list[ShadeEngineOutputTimestamp] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

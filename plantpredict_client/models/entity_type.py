@@ -5,6 +5,8 @@ from typing import Any
 
 
 class EntityType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.EntityType``. Held by: ``Asset.type_``, ``Note.entity_type``."""
+
     PROJECT = 1
     MODULE = 2
     INVERTER = 3

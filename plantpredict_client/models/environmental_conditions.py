@@ -15,6 +15,11 @@ T = TypeVar("T", bound="EnvironmentalConditions")
 
 @_attrs_define
 class EnvironmentalConditions:
+    """The API's ``PlantPredict.Entities.Authentication.EnvironmentalConditions``. Held by:
+    ``DefaultSettings.environmental_conditions``.
+
+    """
+
     id: int | Unset = UNSET
     monthly_soiling_loss: float | Unset = UNSET
     monthly_albedo: float | Unset = UNSET

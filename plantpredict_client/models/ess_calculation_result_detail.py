@@ -16,6 +16,8 @@ T = TypeVar("T", bound="ESSCalculationResultDetail")
 
 @_attrs_define
 class ESSCalculationResultDetail:
+    """The API's ``PlantPredict.Entities.ESS.ESSCalculationResultDetail``. Held by: ``ESSSystem.result_list``."""
+
     index: int | Unset = UNSET
     time_stamp: datetime.datetime | Unset = UNSET
     month: int | Unset = UNSET
@@ -24,7 +26,7 @@ class ESSCalculationResultDetail:
     is_target_hour: bool | Unset = UNSET
     total_power_generated_after_availability_loss: float | Unset = UNSET
     battery_max_capacity: float | Unset = UNSET
-    battery_dcrte: float | Unset = UNSET
+    battery_dc_rte: float | Unset = UNSET
     battery_soc: float | Unset = UNSET
     battery_dc_power_4: float | Unset = UNSET
     battery_ac_charge_3: float | Unset = UNSET
@@ -36,12 +38,12 @@ class ESSCalculationResultDetail:
     battery_mv_xfmr_no_load_loss: float | Unset = UNSET
     usable_energy_cap_cycle_deg: float | Unset = UNSET
     usable_energy_cap_calendar_deg: float | Unset = UNSET
-    p_v_exceeding_interconnect_6: float | Unset = UNSET
+    pv_exceeding_interconnect_6: float | Unset = UNSET
     available_excessto_charge_4: float | Unset = UNSET
     available_capacityto_discharge_6: float | Unset = UNSET
     available_capacityto_discharge_4: float | Unset = UNSET
-    pvmv_xfmr_output_adjusted_1: float | Unset = UNSET
-    pvmv_xfmr_output_adjusted_1_lgia_limited: float | Unset = UNSET
+    pv_mv_xfmr_output_adjusted_1: float | Unset = UNSET
+    pv_mv_xfmr_output_adjusted_1_lgia_limited: float | Unset = UNSET
     pvpvs_combined_7: float | Unset = UNSET
     available_capacityto_chargefrom_non_excess_4: float | Unset = UNSET
     inverter_efficiency_loss: float | Unset = UNSET
@@ -69,7 +71,7 @@ class ESSCalculationResultDetail:
 
         battery_max_capacity = self.battery_max_capacity
 
-        battery_dcrte = self.battery_dcrte
+        battery_dc_rte = self.battery_dc_rte
 
         battery_soc = self.battery_soc
 
@@ -93,7 +95,7 @@ class ESSCalculationResultDetail:
 
         usable_energy_cap_calendar_deg = self.usable_energy_cap_calendar_deg
 
-        p_v_exceeding_interconnect_6 = self.p_v_exceeding_interconnect_6
+        pv_exceeding_interconnect_6 = self.pv_exceeding_interconnect_6
 
         available_excessto_charge_4 = self.available_excessto_charge_4
 
@@ -101,9 +103,9 @@ class ESSCalculationResultDetail:
 
         available_capacityto_discharge_4 = self.available_capacityto_discharge_4
 
-        pvmv_xfmr_output_adjusted_1 = self.pvmv_xfmr_output_adjusted_1
+        pv_mv_xfmr_output_adjusted_1 = self.pv_mv_xfmr_output_adjusted_1
 
-        pvmv_xfmr_output_adjusted_1_lgia_limited = self.pvmv_xfmr_output_adjusted_1_lgia_limited
+        pv_mv_xfmr_output_adjusted_1_lgia_limited = self.pv_mv_xfmr_output_adjusted_1_lgia_limited
 
         pvpvs_combined_7 = self.pvpvs_combined_7
 
@@ -136,8 +138,8 @@ class ESSCalculationResultDetail:
             field_dict["totalPowerGeneratedAfterAvailabilityLoss"] = total_power_generated_after_availability_loss
         if battery_max_capacity is not UNSET:
             field_dict["batteryMaxCapacity"] = battery_max_capacity
-        if battery_dcrte is not UNSET:
-            field_dict["batteryDCRTE"] = battery_dcrte
+        if battery_dc_rte is not UNSET:
+            field_dict["batteryDCRTE"] = battery_dc_rte
         if battery_soc is not UNSET:
             field_dict["batterySOC"] = battery_soc
         if battery_dc_power_4 is not UNSET:
@@ -160,18 +162,18 @@ class ESSCalculationResultDetail:
             field_dict["usableEnergyCap_CycleDeg"] = usable_energy_cap_cycle_deg
         if usable_energy_cap_calendar_deg is not UNSET:
             field_dict["usableEnergyCap_CalendarDeg"] = usable_energy_cap_calendar_deg
-        if p_v_exceeding_interconnect_6 is not UNSET:
-            field_dict["pV_exceeding_interconnect_6"] = p_v_exceeding_interconnect_6
+        if pv_exceeding_interconnect_6 is not UNSET:
+            field_dict["pV_exceeding_interconnect_6"] = pv_exceeding_interconnect_6
         if available_excessto_charge_4 is not UNSET:
             field_dict["availableExcesstoCharge_4"] = available_excessto_charge_4
         if available_capacityto_discharge_6 is not UNSET:
             field_dict["availableCapacitytoDischarge_6"] = available_capacityto_discharge_6
         if available_capacityto_discharge_4 is not UNSET:
             field_dict["availableCapacitytoDischarge_4"] = available_capacityto_discharge_4
-        if pvmv_xfmr_output_adjusted_1 is not UNSET:
-            field_dict["pvmvXfmrOutputAdjusted_1"] = pvmv_xfmr_output_adjusted_1
-        if pvmv_xfmr_output_adjusted_1_lgia_limited is not UNSET:
-            field_dict["pvmvXfmrOutputAdjusted_1_LGIALimited"] = pvmv_xfmr_output_adjusted_1_lgia_limited
+        if pv_mv_xfmr_output_adjusted_1 is not UNSET:
+            field_dict["pvmvXfmrOutputAdjusted_1"] = pv_mv_xfmr_output_adjusted_1
+        if pv_mv_xfmr_output_adjusted_1_lgia_limited is not UNSET:
+            field_dict["pvmvXfmrOutputAdjusted_1_LGIALimited"] = pv_mv_xfmr_output_adjusted_1_lgia_limited
         if pvpvs_combined_7 is not UNSET:
             field_dict["pvpvsCombined_7"] = pvpvs_combined_7
         if available_capacityto_chargefrom_non_excess_4 is not UNSET:
@@ -211,7 +213,7 @@ class ESSCalculationResultDetail:
 
         battery_max_capacity = d.pop("batteryMaxCapacity", UNSET)
 
-        battery_dcrte = d.pop("batteryDCRTE", UNSET)
+        battery_dc_rte = d.pop("batteryDCRTE", UNSET)
 
         battery_soc = d.pop("batterySOC", UNSET)
 
@@ -235,7 +237,7 @@ class ESSCalculationResultDetail:
 
         usable_energy_cap_calendar_deg = d.pop("usableEnergyCap_CalendarDeg", UNSET)
 
-        p_v_exceeding_interconnect_6 = d.pop("pV_exceeding_interconnect_6", UNSET)
+        pv_exceeding_interconnect_6 = d.pop("pV_exceeding_interconnect_6", UNSET)
 
         available_excessto_charge_4 = d.pop("availableExcesstoCharge_4", UNSET)
 
@@ -243,9 +245,9 @@ class ESSCalculationResultDetail:
 
         available_capacityto_discharge_4 = d.pop("availableCapacitytoDischarge_4", UNSET)
 
-        pvmv_xfmr_output_adjusted_1 = d.pop("pvmvXfmrOutputAdjusted_1", UNSET)
+        pv_mv_xfmr_output_adjusted_1 = d.pop("pvmvXfmrOutputAdjusted_1", UNSET)
 
-        pvmv_xfmr_output_adjusted_1_lgia_limited = d.pop("pvmvXfmrOutputAdjusted_1_LGIALimited", UNSET)
+        pv_mv_xfmr_output_adjusted_1_lgia_limited = d.pop("pvmvXfmrOutputAdjusted_1_LGIALimited", UNSET)
 
         pvpvs_combined_7 = d.pop("pvpvsCombined_7", UNSET)
 
@@ -268,7 +270,7 @@ class ESSCalculationResultDetail:
             is_target_hour=is_target_hour,
             total_power_generated_after_availability_loss=total_power_generated_after_availability_loss,
             battery_max_capacity=battery_max_capacity,
-            battery_dcrte=battery_dcrte,
+            battery_dc_rte=battery_dc_rte,
             battery_soc=battery_soc,
             battery_dc_power_4=battery_dc_power_4,
             battery_ac_charge_3=battery_ac_charge_3,
@@ -280,12 +282,12 @@ class ESSCalculationResultDetail:
             battery_mv_xfmr_no_load_loss=battery_mv_xfmr_no_load_loss,
             usable_energy_cap_cycle_deg=usable_energy_cap_cycle_deg,
             usable_energy_cap_calendar_deg=usable_energy_cap_calendar_deg,
-            p_v_exceeding_interconnect_6=p_v_exceeding_interconnect_6,
+            pv_exceeding_interconnect_6=pv_exceeding_interconnect_6,
             available_excessto_charge_4=available_excessto_charge_4,
             available_capacityto_discharge_6=available_capacityto_discharge_6,
             available_capacityto_discharge_4=available_capacityto_discharge_4,
-            pvmv_xfmr_output_adjusted_1=pvmv_xfmr_output_adjusted_1,
-            pvmv_xfmr_output_adjusted_1_lgia_limited=pvmv_xfmr_output_adjusted_1_lgia_limited,
+            pv_mv_xfmr_output_adjusted_1=pv_mv_xfmr_output_adjusted_1,
+            pv_mv_xfmr_output_adjusted_1_lgia_limited=pv_mv_xfmr_output_adjusted_1_lgia_limited,
             pvpvs_combined_7=pvpvs_combined_7,
             available_capacityto_chargefrom_non_excess_4=available_capacityto_chargefrom_non_excess_4,
             inverter_efficiency_loss=inverter_efficiency_loss,

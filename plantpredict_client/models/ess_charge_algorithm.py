@@ -5,9 +5,12 @@ from typing import Any
 
 
 class ESSChargeAlgorithm(IntEnum):
-    VALUE_0 = 0
-    VALUE_1 = 1
-    VALUE_2 = 2
+    """The API's ``PlantPredict.Entities.Enums.ESSChargeAlgorithm``. Held by: ``ESSInputs.charge_algorithm``,
+    ``ESSSettings.charge_algorithm``."""
+
+    LGIA_EXCESS = 0
+    ENERGY_AVAILABLE = 1
+    CUSTOM = 2
 
     def __str__(self) -> str:
         return str(self.value)

@@ -16,6 +16,8 @@ T = TypeVar("T", bound="ESSDispatchCustom")
 
 @_attrs_define
 class ESSDispatchCustom:
+    """The API's ``PlantPredict.Entities.ESS.ESSDispatchCustom``. Held by: ``ESSDispatchCustomInfo.dispatch_custom``."""
+
     id: int | Unset = UNSET
     ess_dispatch_custom_info_id: int | Unset = UNSET
     index: int | Unset = UNSET

@@ -5,9 +5,11 @@ from typing import Any
 
 
 class ESSDispatchCustomCommand(IntEnum):
-    VALUE_0 = 0
-    VALUE_1 = 1
-    VALUE_2 = 2
+    """The API's ``PlantPredict.Entities.Enums.ESSDispatchCustomCommand``. Held by: ``ESSDispatchCustom.command``."""
+
+    NONE = 0
+    DISCHARGE = 1
+    CHARGE = 2
 
     def __str__(self) -> str:
         return str(self.value)

@@ -20,6 +20,8 @@ T = TypeVar("T", bound="ESSDispatchCustomInfo")
 
 @_attrs_define
 class ESSDispatchCustomInfo:
+    """The API's ``PlantPredict.Entities.ESS.ESSDispatchCustomInfo``. Held by: ``ESSInputs.ess_dispatch_custom_info``."""
+
     id: int | Unset = UNSET
     file_name: None | str | Unset = UNSET
     uploaded_time_stamp: datetime.datetime | Unset = UNSET

@@ -19,6 +19,8 @@ T = TypeVar("T", bound="ESSDispatchTable")
 
 @_attrs_define
 class ESSDispatchTable:
+    """The API's ``PlantPredict.Entities.ESS.ESSDispatchTable``. Held by: ``ESSInputs.dispatch_table``."""
+
     id: int | Unset = UNSET
     january: ESSDispatchTableMonth | None | Unset = UNSET
     february: ESSDispatchTableMonth | None | Unset = UNSET

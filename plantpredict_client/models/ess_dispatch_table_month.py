@@ -15,6 +15,13 @@ T = TypeVar("T", bound="ESSDispatchTableMonth")
 
 @_attrs_define
 class ESSDispatchTableMonth:
+    """The API's ``PlantPredict.Entities.ESS.ESSDispatchTableMonth``. Held by: ``ESSDispatchTable.april``,
+    ``ESSDispatchTable.august``, ``ESSDispatchTable.december``, ``ESSDispatchTable.february``,
+    ``ESSDispatchTable.january``, ``ESSDispatchTable.july``, ``ESSDispatchTable.june``, ``ESSDispatchTable.march`` and 4
+    more.
+
+    """
+
     id: int | Unset = UNSET
     hour0: bool | Unset = UNSET
     hour1: bool | Unset = UNSET

@@ -21,6 +21,8 @@ T = TypeVar("T", bound="ESSInputs")
 
 @_attrs_define
 class ESSInputs:
+    """The API's ``PlantPredict.Entities.ESS.ESSInputs``. Held by: ``ESSSystem.ess_inputs``."""
+
     id: int | Unset = UNSET
     inverter_capacity: float | Unset = UNSET
     nameplate_energy_capacity: float | Unset = UNSET

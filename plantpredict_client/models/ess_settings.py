@@ -16,6 +16,8 @@ T = TypeVar("T", bound="ESSSettings")
 
 @_attrs_define
 class ESSSettings:
+    """The API's ``PlantPredict.Entities.Authentication.ESSSettings``. Held by: ``DefaultSettings.ess_settings``."""
+
     id: int | Unset = UNSET
     factor: float | Unset = UNSET
     usable_energy_capacity_calendar_deg: float | Unset = UNSET

@@ -20,6 +20,8 @@ T = TypeVar("T", bound="ESSSystem")
 
 @_attrs_define
 class ESSSystem:
+    """The API's ``PlantPredict.Entities.ESS.ESSSystem``. Held by: ``PowerPlant.ess``."""
+
     id: int | Unset = UNSET
     ess_inputs: ESSInputs | None | Unset = UNSET
     pvs_combined_output: float | Unset = UNSET

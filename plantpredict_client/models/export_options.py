@@ -19,6 +19,11 @@ T = TypeVar("T", bound="ExportOptions")
 
 @_attrs_define
 class ExportOptions:
+    """The API's ``PlantPredict.Entities.DTO.ExportOptions``. Sent to: ``client.predictions.run``,
+    ``client.predictions.update_export_options``.
+
+    """
+
     export_system: bool | Unset = UNSET
     export_ess: bool | Unset = UNSET
     block_export_options: list[BlockExportOption] | None | Unset = UNSET

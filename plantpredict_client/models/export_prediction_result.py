@@ -15,6 +15,8 @@ T = TypeVar("T", bound="ExportPredictionResult")
 
 @_attrs_define
 class ExportPredictionResult:
+    """A type of the reference document. Answered by: ``client.predictions.export``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

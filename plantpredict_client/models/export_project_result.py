@@ -15,6 +15,8 @@ T = TypeVar("T", bound="ExportProjectResult")
 
 @_attrs_define
 class ExportProjectResult:
+    """A type of the reference document. Answered by: ``client.projects.export``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

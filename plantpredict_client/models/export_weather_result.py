@@ -15,6 +15,8 @@ T = TypeVar("T", bound="ExportWeatherResult")
 
 @_attrs_define
 class ExportWeatherResult:
+    """A type of the reference document. Answered by: ``client.weather.export``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -5,6 +5,9 @@ from typing import Any
 
 
 class FacialityEnum(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.FacialityEnum``. Held by: ``Module.faciality``,
+    ``ModuleItem.faciality``."""
+
     MONOFACIAL = 0
     BIFACIAL = 1
 

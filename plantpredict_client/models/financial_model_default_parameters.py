@@ -15,6 +15,11 @@ T = TypeVar("T", bound="FinancialModelDefaultParameters")
 
 @_attrs_define
 class FinancialModelDefaultParameters:
+    """The API's ``PlantPredict.Entities.Authentication.FinancialModelDefaultParameters``. Held by:
+    ``DefaultSettings.financial_model_parameters``.
+
+    """
+
     id: int | Unset = UNSET
     bos_input: float | Unset = UNSET
     development_cost_per_watt: float | Unset = UNSET

@@ -15,6 +15,12 @@ T = TypeVar("T", bound="FinancialModelParameters")
 
 @_attrs_define
 class FinancialModelParameters:
+    """The API's ``PlantPredict.Entities.FinancialModel.FinancialModelParameters``. Answered by:
+    ``client.financial_model.parameters``, ``client.financial_model.save_parameters``. Held by:
+    ``Prediction.financial_model_parameters``.
+
+    """
+
     id: int | Unset = UNSET
     system_size_at_poi: float | None | Unset = UNSET
     system_inverter_capacity: float | None | Unset = UNSET

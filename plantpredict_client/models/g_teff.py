@@ -15,6 +15,14 @@ T = TypeVar("T", bound="GTeff")
 
 @_attrs_define
 class GTeff:
+    """The API's ``PlantPredict.Entities.Types.GTeff``. Held by: ``EffectiveIrradianceAnalyzer.g_teff_after_horizon``,
+    ``EffectiveIrradianceAnalyzer.g_teff_after_iam``, ``EffectiveIrradianceAnalyzer.g_teff_after_near_shading``,
+    ``EffectiveIrradianceAnalyzer.g_teff_after_soiling``, ``EffectiveIrradianceAnalyzer.g_teff_after_spectral``,
+    ``EffectiveIrradianceAnalyzer.g_teff_after_tilt``, ``EffectiveIrradianceAnalyzer.g_teff_final``,
+    ``EffectiveIrradianceAnalyzer.gteff_before_correction``.
+
+    """
+
     g_teff_b: float | Unset = UNSET
     g_teff_b_with_elec: float | Unset = UNSET
     g_teff_d: float | Unset = UNSET

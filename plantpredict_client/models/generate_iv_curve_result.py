@@ -15,6 +15,8 @@ T = TypeVar("T", bound="GenerateIvCurveResult")
 
 @_attrs_define
 class GenerateIvCurveResult:
+    """A type of the reference document. Answered by: ``client.modules.generate_iv_curve``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

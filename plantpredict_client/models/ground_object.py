@@ -15,6 +15,8 @@ T = TypeVar("T", bound="GroundObject")
 
 @_attrs_define
 class GroundObject:
+    """The API's ``PlantPredict.Entities.GroundObject``. Held by: ``DCField.ground``."""
+
     edge_offset: float | Unset = UNSET
     calculate: bool | Unset = UNSET
     color: None | str | Unset = UNSET

@@ -15,6 +15,11 @@ T = TypeVar("T", bound="HorizonDetail")
 
 @_attrs_define
 class HorizonDetail:
+    """The API's ``PlantPredict.Entities.HorizonDetail``. Answered by: ``client.weather.horizon_scene``. Held by:
+    ``Prediction.horizon_details``.
+
+    """
+
     id: int | Unset = UNSET
     azimuth: float | Unset = UNSET
     elevation: float | Unset = UNSET

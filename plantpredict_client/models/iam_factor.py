@@ -15,6 +15,8 @@ T = TypeVar("T", bound="IAMFactor")
 
 @_attrs_define
 class IAMFactor:
+    """The API's ``PlantPredict.Entities.Types.IAMFactor``. Held by: ``Module.iam_factors``, ``ModuleIAMInfo.tabular_iam``."""
+
     id: int | Unset = UNSET
     incidence_angle: float | Unset = UNSET
     factor: float | Unset = UNSET

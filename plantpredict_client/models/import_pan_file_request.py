@@ -18,6 +18,8 @@ T = TypeVar("T", bound="ImportPanFileRequest")
 
 @_attrs_define
 class ImportPanFileRequest:
+    """A type of the reference document. Sent to: ``client.modules.import_pan_file``."""
+
     file: File | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

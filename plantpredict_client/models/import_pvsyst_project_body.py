@@ -18,6 +18,8 @@ T = TypeVar("T", bound="ImportPvsystProjectBody")
 
 @_attrs_define
 class ImportPvsystProjectBody:
+    """The multipart/form-data body of ``client.projects.import_pvsyst``."""
+
     file: File
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

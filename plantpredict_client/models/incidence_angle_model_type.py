@@ -5,6 +5,9 @@ from typing import Any
 
 
 class IncidenceAngleModelType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.IncidenceAngleModelType``. Held by: ``Prediction.inc_angle_model``,
+    ``SimulationSettings.inc_angle_model``."""
+
     SANDIA = 2
     ASHRAE = 3
     NONE = 4

@@ -27,37 +27,74 @@ T = TypeVar("T", bound="Inverter")
 
 @_attrs_define
 class Inverter:
+    """The API's ``PlantPredict.Entities.Inverter``. Answered by: ``client.inverters.get``, ``client.inverters.list``,
+    ``client.inverters.parse_ond_file``. Sent to: ``client.inverters.calculate_kva``, ``client.inverters.check_match``,
+    ``client.inverters.create``, ``client.inverters.update``. Held by: ``DesignProSimulationSettings.inverter_central``,
+    ``DesignProSimulationSettings.inverter_string``, ``PowerPlantBuilder.inverter``, ``PowerPlantInverter.inverter``.
+
+    """
+
     id: int | Unset = UNSET
+    """ Unique identifier for the inverter record """
     name: None | str | Unset = UNSET
+    """ Display name of the inverter (typically includes manufacturer, model, and specifications) """
     description: None | str | Unset = UNSET
+    """ Optional notes or additional information about the inverter configuration """
     company_id: int | Unset = UNSET
+    """ ID of the company that owns this inverter configuration """
     company: Company | None | Unset = UNSET
+    """ Company object (typically null in list responses) """
     owner_id: int | Unset = UNSET
+    """ User ID of the inverter configuration owner """
     owner: ApplicationUser | None | Unset = UNSET
+    """ Owner user object (typically null in list responses) """
     created_date: datetime.datetime | Unset = UNSET
+    """ ISO 8601 timestamp when the inverter was created """
     last_modified: datetime.datetime | Unset = UNSET
+    """ ISO 8601 timestamp of the most recent modification """
     last_modified_by_id: int | Unset = UNSET
+    """ User ID of the person who last modified the record """
     last_modified_by: ApplicationUser | None | Unset = UNSET
+    """ Detailed user object containing """
     status: LibraryStatusEnum | None | Unset = UNSET
+    """ Current status of the inverter record """
     model: None | str | Unset = UNSET
+    """ Specific model identifier (e.g., "PVS800-57-1000kW-C") """
     manufacturer: None | str | Unset = UNSET
+    """ Inverter manufacturer name (e.g., "ABB") """
     power_rated: float | Unset = UNSET
+    """ Rated AC power output in kilowatts (kW) """
     apparent_power: float | Unset = UNSET
+    """ Apparent power capacity in kilovolt-amperes (kVA) """
     min_dc_power_threshold: float | Unset = UNSET
+    """ Minimum DC power threshold in watts (W) for operation """
     min_voltage: float | Unset = UNSET
+    """ Minimum DC input voltage in volts (V) """
     max_mpp_voltage: float | Unset = UNSET
+    """ Maximum power point tracking voltage in volts (V) """
     max_absolute_voltage: float | Unset = UNSET
+    """ Maximum absolute DC voltage limit in volts (V) """
     max_current: float | Unset = UNSET
+    """ Maximum DC input current in amperes (A) """
     max_elevation: float | Unset = UNSET
+    """ Maximum operating elevation in meters above sea level """
     output_voltage: float | Unset = UNSET
-    usek_va_curves: bool | Unset = UNSET
+    """ AC output voltage in volts (V) """
+    use_kva_curves: bool | Unset = UNSET
+    """ Boolean flag indicating whether kVA derating curves are enabled """
     use_pq_curves: bool | Unset = UNSET
+    """ Boolean flag indicating whether power quality curves are enabled """
     data_source: DataSourceType | None | Unset = UNSET
+    """ Source identifier for the inverter data """
     efficiency_curves: list[EfficiencyCurve] | None | Unset = UNSET
-    k_va_curves: list[KVACurve] | None | Unset = UNSET
+    """ Array of efficiency curve data points (null if not configured) """
+    kva_curves: list[KVACurve] | None | Unset = UNSET
+    """ Array of kVA derating curve data (null if not configured) """
     pq_curves: list[PQCurve] | None | Unset = UNSET
+    """ Array of power quality curve data (null if not configured) """
     temp_corrected_power_max: float | Unset = UNSET
     inverter_type: InverterType | None | Unset = UNSET
+    """ Classification of inverter type """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -157,7 +194,7 @@ class Inverter:
 
         output_voltage = self.output_voltage
 
-        usek_va_curves = self.usek_va_curves
+        use_kva_curves = self.use_kva_curves
 
         use_pq_curves = self.use_pq_curves
 
@@ -181,17 +218,17 @@ class Inverter:
         else:
             efficiency_curves = self.efficiency_curves
 
-        k_va_curves: list[dict[str, Any]] | None | Unset
-        if isinstance(self.k_va_curves, Unset):
-            k_va_curves = UNSET
-        elif isinstance(self.k_va_curves, list):
-            k_va_curves = []
-            for k_va_curves_type_0_item_data in self.k_va_curves:
+        kva_curves: list[dict[str, Any]] | None | Unset
+        if isinstance(self.kva_curves, Unset):
+            kva_curves = UNSET
+        elif isinstance(self.kva_curves, list):
+            kva_curves = []
+            for k_va_curves_type_0_item_data in self.kva_curves:
                 k_va_curves_type_0_item = k_va_curves_type_0_item_data.to_dict()
-                k_va_curves.append(k_va_curves_type_0_item)
+                kva_curves.append(k_va_curves_type_0_item)
 
         else:
-            k_va_curves = self.k_va_curves
+            kva_curves = self.kva_curves
 
         pq_curves: list[dict[str, Any]] | None | Unset
         if isinstance(self.pq_curves, Unset):
@@ -264,16 +301,16 @@ class Inverter:
             field_dict["maxElevation"] = max_elevation
         if output_voltage is not UNSET:
             field_dict["outputVoltage"] = output_voltage
-        if usek_va_curves is not UNSET:
-            field_dict["usekVACurves"] = usek_va_curves
+        if use_kva_curves is not UNSET:
+            field_dict["usekVACurves"] = use_kva_curves
         if use_pq_curves is not UNSET:
             field_dict["usePQCurves"] = use_pq_curves
         if data_source is not UNSET:
             field_dict["dataSource"] = data_source
         if efficiency_curves is not UNSET:
             field_dict["efficiencyCurves"] = efficiency_curves
-        if k_va_curves is not UNSET:
-            field_dict["kVACurves"] = k_va_curves
+        if kva_curves is not UNSET:
+            field_dict["kVACurves"] = kva_curves
         if pq_curves is not UNSET:
             field_dict["pqCurves"] = pq_curves
         if temp_corrected_power_max is not UNSET:
@@ -436,7 +473,7 @@ class Inverter:
 
         output_voltage = d.pop("outputVoltage", UNSET)
 
-        usek_va_curves = d.pop("usekVACurves", UNSET)
+        use_kva_curves = d.pop("usekVACurves", UNSET)
 
         use_pq_curves = d.pop("usePQCurves", UNSET)
 
@@ -479,7 +516,7 @@ class Inverter:
 
         efficiency_curves = _parse_efficiency_curves(d.pop("efficiencyCurves", UNSET))
 
-        def _parse_k_va_curves(data: object) -> list[KVACurve] | None | Unset:
+        def _parse_kva_curves(data: object) -> list[KVACurve] | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -499,7 +536,7 @@ class Inverter:
                 pass
             return cast(list[KVACurve] | None | Unset, data)
 
-        k_va_curves = _parse_k_va_curves(d.pop("kVACurves", UNSET))
+        kva_curves = _parse_kva_curves(d.pop("kVACurves", UNSET))
 
         def _parse_pq_curves(data: object) -> list[PQCurve] | None | Unset:
             if data is None:
@@ -566,11 +603,11 @@ class Inverter:
             max_current=max_current,
             max_elevation=max_elevation,
             output_voltage=output_voltage,
-            usek_va_curves=usek_va_curves,
+            use_kva_curves=use_kva_curves,
             use_pq_curves=use_pq_curves,
             data_source=data_source,
             efficiency_curves=efficiency_curves,
-            k_va_curves=k_va_curves,
+            kva_curves=kva_curves,
             pq_curves=pq_curves,
             temp_corrected_power_max=temp_corrected_power_max,
             inverter_type=inverter_type,

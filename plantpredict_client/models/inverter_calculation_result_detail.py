@@ -20,6 +20,11 @@ T = TypeVar("T", bound="InverterCalculationResultDetail")
 
 @_attrs_define
 class InverterCalculationResultDetail:
+    """The API's ``PlantPredict.Entities.PowerPlants.InverterCalculationResultDetail``. Held by:
+    ``PowerPlantInverter.result_list``.
+
+    """
+
     index: int | Unset = UNSET
     time_stamp: datetime.datetime | Unset = UNSET
     ac_power_limit_input: float | Unset = UNSET
@@ -51,7 +56,7 @@ class InverterCalculationResultDetail:
     power_off_mpp_loss_aggregate: float | Unset = UNSET
     irradiance_weighted_mod_temp_aggregate: float | Unset = UNSET
     degradation_loss_aggregate: float | Unset = UNSET
-    le_tid_loss_aggregate: float | Unset = UNSET
+    letid_loss_aggregate: float | Unset = UNSET
     degradation_stabilization_cofficient: float | Unset = UNSET
     eff_back_poa_irrdaince_on_module: float | Unset = UNSET
     dc_field_pmp_back_mismatch_loss_aggregate: float | Unset = UNSET
@@ -135,7 +140,7 @@ class InverterCalculationResultDetail:
 
         degradation_loss_aggregate = self.degradation_loss_aggregate
 
-        le_tid_loss_aggregate = self.le_tid_loss_aggregate
+        letid_loss_aggregate = self.letid_loss_aggregate
 
         degradation_stabilization_cofficient = self.degradation_stabilization_cofficient
 
@@ -218,8 +223,8 @@ class InverterCalculationResultDetail:
             field_dict["irradianceWeightedModTempAggregate"] = irradiance_weighted_mod_temp_aggregate
         if degradation_loss_aggregate is not UNSET:
             field_dict["degradationLossAggregate"] = degradation_loss_aggregate
-        if le_tid_loss_aggregate is not UNSET:
-            field_dict["leTIDLossAggregate"] = le_tid_loss_aggregate
+        if letid_loss_aggregate is not UNSET:
+            field_dict["leTIDLossAggregate"] = letid_loss_aggregate
         if degradation_stabilization_cofficient is not UNSET:
             field_dict["degradationStabilizationCofficient"] = degradation_stabilization_cofficient
         if eff_back_poa_irrdaince_on_module is not UNSET:
@@ -326,7 +331,7 @@ class InverterCalculationResultDetail:
 
         degradation_loss_aggregate = d.pop("degradationLossAggregate", UNSET)
 
-        le_tid_loss_aggregate = d.pop("leTIDLossAggregate", UNSET)
+        letid_loss_aggregate = d.pop("leTIDLossAggregate", UNSET)
 
         degradation_stabilization_cofficient = d.pop("degradationStabilizationCofficient", UNSET)
 
@@ -376,7 +381,7 @@ class InverterCalculationResultDetail:
             power_off_mpp_loss_aggregate=power_off_mpp_loss_aggregate,
             irradiance_weighted_mod_temp_aggregate=irradiance_weighted_mod_temp_aggregate,
             degradation_loss_aggregate=degradation_loss_aggregate,
-            le_tid_loss_aggregate=le_tid_loss_aggregate,
+            letid_loss_aggregate=letid_loss_aggregate,
             degradation_stabilization_cofficient=degradation_stabilization_cofficient,
             eff_back_poa_irrdaince_on_module=eff_back_poa_irrdaince_on_module,
             dc_field_pmp_back_mismatch_loss_aggregate=dc_field_pmp_back_mismatch_loss_aggregate,

@@ -5,6 +5,9 @@ from typing import Any
 
 
 class InverterEfficiencyModel(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.InverterEfficiencyModel``. Held by:
+    ``InverterResultSummary.inverter_efficiency_model``. No document names these values: VALUE_0, VALUE_1, VALUE_2."""
+
     VALUE_0 = 0
     VALUE_1 = 1
     VALUE_2 = 2

@@ -20,6 +20,11 @@ T = TypeVar("T", bound="InverterInputOutput")
 
 @_attrs_define
 class InverterInputOutput:
+    """The API's ``PlantPredict.Entities.Types.InverterInputOutput``. Held by:
+    ``InverterCalculationResultDetail.inv_input_output``.
+
+    """
+
     inverter_input_output_id: int | Unset = UNSET
     dc_voltage_and_current_and_power: DCVoltageAndCurrentAndPower | None | Unset = UNSET
     ac_voltage_and_current_and_power: ACVoltageAndCurrentAndPower | None | Unset = UNSET
@@ -29,7 +34,7 @@ class InverterInputOutput:
     off_mpp_power_loss: float | Unset = UNSET
     inverter_internal_loss: float | Unset = UNSET
     degradation_loss: float | Unset = UNSET
-    le_tid_loss: float | Unset = UNSET
+    letid_loss: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -66,7 +71,7 @@ class InverterInputOutput:
 
         degradation_loss = self.degradation_loss
 
-        le_tid_loss = self.le_tid_loss
+        letid_loss = self.letid_loss
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -89,8 +94,8 @@ class InverterInputOutput:
             field_dict["inverterInternalLoss"] = inverter_internal_loss
         if degradation_loss is not UNSET:
             field_dict["degradationLoss"] = degradation_loss
-        if le_tid_loss is not UNSET:
-            field_dict["leTIDLoss"] = le_tid_loss
+        if letid_loss is not UNSET:
+            field_dict["leTIDLoss"] = letid_loss
 
         return field_dict
 
@@ -152,7 +157,7 @@ class InverterInputOutput:
 
         degradation_loss = d.pop("degradationLoss", UNSET)
 
-        le_tid_loss = d.pop("leTIDLoss", UNSET)
+        letid_loss = d.pop("leTIDLoss", UNSET)
 
         _model_instance_ = cls(
             inverter_input_output_id=inverter_input_output_id,
@@ -164,7 +169,7 @@ class InverterInputOutput:
             off_mpp_power_loss=off_mpp_power_loss,
             inverter_internal_loss=inverter_internal_loss,
             degradation_loss=degradation_loss,
-            le_tid_loss=le_tid_loss,
+            letid_loss=letid_loss,
         )
 
         _model_instance_.additional_properties = d

@@ -22,19 +22,34 @@ T = TypeVar("T", bound="InverterItem")
 
 @_attrs_define
 class InverterItem:
+    """The API's ``PlantPredict.Entities.DTO.InverterItem``. Answered by: ``client.inverters.overview``."""
+
     id: int | Unset = UNSET
+    """ Unique identifier for the inverter """
     owner_id: int | Unset = UNSET
+    """ ID of the user or organization that owns this inverter configuration """
     name: None | str | Unset = UNSET
+    """ Display name for the inverter """
     status: LibraryStatusEnum | None | Unset = UNSET
+    """ Current status of the inverter record (1=Draft, 2=In Review, 3=Active, 4=Archived) """
     last_modified: datetime.datetime | Unset = UNSET
+    """ Timestamp of the last modification to this inverter record """
     last_modified_by: InverterItemApplicationUser | None | Unset = UNSET
+    """ User who last modified the record """
     model: None | str | Unset = UNSET
+    """ Manufacturer's model number/name for the inverter """
     manufacturer: None | str | Unset = UNSET
+    """ Name of the inverter manufacturer """
     power_rated: float | Unset = UNSET
+    """ Rated power output of the inverter in kW """
     output_voltage: float | Unset = UNSET
+    """ Output voltage of the inverter in volts """
     min_voltage: float | Unset = UNSET
+    """ Minimum operating voltage in volts """
     max_mpp_voltage: float | Unset = UNSET
+    """ Maximum Power Point (MPP) voltage in volts """
     inverter_type: InverterType | None | Unset = UNSET
+    """ Type classification of the inverter (1=String Inverter, 2=Central Inverter) """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -15,8 +15,12 @@ T = TypeVar("T", bound="InverterItemApplicationUser")
 
 @_attrs_define
 class InverterItemApplicationUser:
+    """The API's ``PlantPredict.Entities.DTO.InverterItemApplicationUser``. Held by: ``InverterItem.last_modified_by``."""
+
     first_name: None | str | Unset = UNSET
+    """ First name of the user who last modified the record """
     last_name: None | str | Unset = UNSET
+    """ Last name of the user who last modified the record """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

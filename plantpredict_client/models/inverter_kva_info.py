@@ -15,27 +15,32 @@ T = TypeVar("T", bound="InverterKvaInfo")
 
 @_attrs_define
 class InverterKvaInfo:
-    k_va: float | Unset = UNSET
+    """The API's ``PlantPredict.Entities.DTO.InverterKvaInfo``. Answered by: ``client.inverters.calculate_kva``,
+    ``client.inverters.kva``.
+
+    """
+
+    kva: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        k_va = self.k_va
+        kva = self.kva
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if k_va is not UNSET:
-            field_dict["kVa"] = k_va
+        if kva is not UNSET:
+            field_dict["kVa"] = kva
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        k_va = d.pop("kVa", UNSET)
+        kva = d.pop("kVa", UNSET)
 
         _model_instance_ = cls(
-            k_va=k_va,
+            kva=kva,
         )
 
         _model_instance_.additional_properties = d

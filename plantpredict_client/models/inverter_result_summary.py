@@ -16,11 +16,16 @@ T = TypeVar("T", bound="InverterResultSummary")
 
 @_attrs_define
 class InverterResultSummary:
+    """The API's ``PlantPredict.Entities.InverterResultSummary``. Held by:
+    ``PredictionResultSummary.inverter_result_summaries``.
+
+    """
+
     id: int | Unset = UNSET
     name: str | Unset = UNSET
-    k_va_rating: float | Unset = UNSET
+    kva_rating: float | Unset = UNSET
     power_factor: float | Unset = UNSET
-    k_w_rating: float | Unset = UNSET
+    kw_rating: float | Unset = UNSET
     used_derate_time_series: bool | Unset = UNSET
     inverter_efficiency_model: InverterEfficiencyModel | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -30,11 +35,11 @@ class InverterResultSummary:
 
         name = self.name
 
-        k_va_rating = self.k_va_rating
+        kva_rating = self.kva_rating
 
         power_factor = self.power_factor
 
-        k_w_rating = self.k_w_rating
+        kw_rating = self.kw_rating
 
         used_derate_time_series = self.used_derate_time_series
 
@@ -53,12 +58,12 @@ class InverterResultSummary:
             field_dict["id"] = id
         if name is not UNSET:
             field_dict["name"] = name
-        if k_va_rating is not UNSET:
-            field_dict["kVARating"] = k_va_rating
+        if kva_rating is not UNSET:
+            field_dict["kVARating"] = kva_rating
         if power_factor is not UNSET:
             field_dict["powerFactor"] = power_factor
-        if k_w_rating is not UNSET:
-            field_dict["kWRating"] = k_w_rating
+        if kw_rating is not UNSET:
+            field_dict["kWRating"] = kw_rating
         if used_derate_time_series is not UNSET:
             field_dict["usedDerateTimeSeries"] = used_derate_time_series
         if inverter_efficiency_model is not UNSET:
@@ -73,11 +78,11 @@ class InverterResultSummary:
 
         name = d.pop("name", UNSET)
 
-        k_va_rating = d.pop("kVARating", UNSET)
+        kva_rating = d.pop("kVARating", UNSET)
 
         power_factor = d.pop("powerFactor", UNSET)
 
-        k_w_rating = d.pop("kWRating", UNSET)
+        kw_rating = d.pop("kWRating", UNSET)
 
         used_derate_time_series = d.pop("usedDerateTimeSeries", UNSET)
 
@@ -101,9 +106,9 @@ class InverterResultSummary:
         _model_instance_ = cls(
             id=id,
             name=name,
-            k_va_rating=k_va_rating,
+            kva_rating=kva_rating,
             power_factor=power_factor,
-            k_w_rating=k_w_rating,
+            kw_rating=kw_rating,
             used_derate_time_series=used_derate_time_series,
             inverter_efficiency_model=inverter_efficiency_model,
         )

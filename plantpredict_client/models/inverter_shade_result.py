@@ -16,6 +16,11 @@ T = TypeVar("T", bound="InverterShadeResult")
 
 @_attrs_define
 class InverterShadeResult:
+    """The API's ``PlantPredict.Entities.InverterShadeResult``. Held by:
+    ``ShadeEngineOutputTimestamp.inverter_shade_results``, ``UIShadeData.inverter_shade_results``.
+
+    """
+
     inverter_id: None | str | Unset = UNSET
     percent_complete: float | Unset = UNSET
     processing_status: None | ProcessingStatusEnum | Unset = UNSET

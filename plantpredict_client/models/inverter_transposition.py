@@ -15,6 +15,11 @@ T = TypeVar("T", bound="InverterTransposition")
 
 @_attrs_define
 class InverterTransposition:
+    """The API's ``PlantPredict.Entities.Misc.ShadeEngine.InverterTransposition``. Held by:
+    ``SiteInverterTransposition.inverter_transpositions``.
+
+    """
+
     inverter_id: None | str | Unset = UNSET
     transposition_factor: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

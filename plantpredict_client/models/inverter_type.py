@@ -5,6 +5,9 @@ from typing import Any
 
 
 class InverterType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.InverterType``. Held by: ``Inverter.inverter_type``,
+    ``InverterItem.inverter_type``."""
+
     UNSPECIFIED = 0
     STRING = 1
     CENTRAL = 2

@@ -5,6 +5,9 @@ from typing import Any
 
 
 class InverterTypes(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.InverterTypes``. Held by: ``DesignProSimulationSettings.inverter_type``.
+    No document names these values: VALUE_0, VALUE_1."""
+
     VALUE_0 = 0
     VALUE_1 = 1
 

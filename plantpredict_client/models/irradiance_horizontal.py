@@ -15,6 +15,11 @@ T = TypeVar("T", bound="IrradianceHorizontal")
 
 @_attrs_define
 class IrradianceHorizontal:
+    """The API's ``PlantPredict.Entities.Types.IrradianceHorizontal``. Held by:
+    ``DCFieldCalculationResultDetail.irradiance_horizontal``.
+
+    """
+
     direct_normal_irradiance: float | Unset = UNSET
     diffuse_horizontal_irradiance: float | Unset = UNSET
     global_horizontal_irradiance: float | Unset = UNSET

@@ -5,6 +5,9 @@ from typing import Any
 
 
 class IrradianceOptimizationType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.IrradianceOptimizationType``. Held by:
+    ``DCField.irradiance_optimization_type``, ``PowerPlantBuilder.irradiance_optimization_type``."""
+
     NONE = 0
     PLANT_PREDICT = 1
     ARRAY_TECHNOLOGIES = 2

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="IVCurveDataPoint")
 
 @_attrs_define
 class IVCurveDataPoint:
+    """The API's ``PlantPredict.Entities.DTO.IVCurveDataPoint``. Held by: ``ModuleIVCurve.data_points``."""
+
     current: float | Unset = UNSET
     voltage: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -15,6 +15,13 @@ T = TypeVar("T", bound="KeyValuePairDoubleDouble")
 
 @_attrs_define
 class KeyValuePairDoubleDouble:
+    """The API's ``System.Collections.Generic.KeyValuePair`2[[System.Double, System.Private.CoreLib, Version=8.0.0.0,
+    Culture=neutral, PublicKeyToken=7cec85d7bea7798e],[System.Double, System.Private.CoreLib, Version=8.0.0.0,
+    Culture=neutral, PublicKeyToken=7cec85d7bea7798e]]``. Held by: ``DCField.ground_diffuse_iam``,
+    ``DCField.sky_diffuse_iam``.
+
+    """
+
     key: float | Unset = UNSET
     value: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -19,9 +19,11 @@ T = TypeVar("T", bound="KVACurve")
 
 @_attrs_define
 class KVACurve:
+    """The API's ``PlantPredict.Entities.Types.kVACurve``. Held by: ``Inverter.kva_curves``."""
+
     id: int | Unset = UNSET
     elevation: float | Unset = UNSET
-    k_va_points: list[KVAPoint] | None | Unset = UNSET
+    kva_points: list[KVAPoint] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -31,17 +33,17 @@ class KVACurve:
 
         elevation = self.elevation
 
-        k_va_points: list[dict[str, Any]] | None | Unset
-        if isinstance(self.k_va_points, Unset):
-            k_va_points = UNSET
-        elif isinstance(self.k_va_points, list):
-            k_va_points = []
-            for k_va_points_type_0_item_data in self.k_va_points:
+        kva_points: list[dict[str, Any]] | None | Unset
+        if isinstance(self.kva_points, Unset):
+            kva_points = UNSET
+        elif isinstance(self.kva_points, list):
+            kva_points = []
+            for k_va_points_type_0_item_data in self.kva_points:
                 k_va_points_type_0_item = k_va_points_type_0_item_data.to_dict()
-                k_va_points.append(k_va_points_type_0_item)
+                kva_points.append(k_va_points_type_0_item)
 
         else:
-            k_va_points = self.k_va_points
+            kva_points = self.kva_points
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -50,8 +52,8 @@ class KVACurve:
             field_dict["id"] = id
         if elevation is not UNSET:
             field_dict["elevation"] = elevation
-        if k_va_points is not UNSET:
-            field_dict["kVAPoints"] = k_va_points
+        if kva_points is not UNSET:
+            field_dict["kVAPoints"] = kva_points
 
         return field_dict
 
@@ -64,7 +66,7 @@ class KVACurve:
 
         elevation = d.pop("elevation", UNSET)
 
-        def _parse_k_va_points(data: object) -> list[KVAPoint] | None | Unset:
+        def _parse_kva_points(data: object) -> list[KVAPoint] | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -84,12 +86,12 @@ class KVACurve:
                 pass
             return cast(list[KVAPoint] | None | Unset, data)
 
-        k_va_points = _parse_k_va_points(d.pop("kVAPoints", UNSET))
+        kva_points = _parse_kva_points(d.pop("kVAPoints", UNSET))
 
         _model_instance_ = cls(
             id=id,
             elevation=elevation,
-            k_va_points=k_va_points,
+            kva_points=kva_points,
         )
 
         _model_instance_.additional_properties = d

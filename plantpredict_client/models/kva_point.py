@@ -15,9 +15,11 @@ T = TypeVar("T", bound="KVAPoint")
 
 @_attrs_define
 class KVAPoint:
+    """The API's ``PlantPredict.Entities.Types.kVAPoint``. Held by: ``KVACurve.kva_points``."""
+
     id: int | Unset = UNSET
     temperature: float | Unset = UNSET
-    k_va: float | Unset = UNSET
+    kva: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -25,7 +27,7 @@ class KVAPoint:
 
         temperature = self.temperature
 
-        k_va = self.k_va
+        kva = self.kva
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -34,8 +36,8 @@ class KVAPoint:
             field_dict["id"] = id
         if temperature is not UNSET:
             field_dict["temperature"] = temperature
-        if k_va is not UNSET:
-            field_dict["kVA"] = k_va
+        if kva is not UNSET:
+            field_dict["kVA"] = kva
 
         return field_dict
 
@@ -46,12 +48,12 @@ class KVAPoint:
 
         temperature = d.pop("temperature", UNSET)
 
-        k_va = d.pop("kVA", UNSET)
+        kva = d.pop("kVA", UNSET)
 
         _model_instance_ = cls(
             id=id,
             temperature=temperature,
-            k_va=k_va,
+            kva=kva,
         )
 
         _model_instance_.additional_properties = d

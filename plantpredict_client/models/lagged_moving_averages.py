@@ -15,6 +15,11 @@ T = TypeVar("T", bound="LaggedMovingAverages")
 
 @_attrs_define
 class LaggedMovingAverages:
+    """The API's ``PlantPredict.Entities.LaggedMovingAverages``. Held by:
+    ``DCFieldCalculationResultDetail.lagged_moving_averages``.
+
+    """
+
     seven_day_lagged_moving_avg_eff_poai: float | Unset = UNSET
     six_hour_lagged_moving_avg_eff_poai: float | Unset = UNSET
     seven_day_lagged_moving_avg_tcell: float | Unset = UNSET

@@ -5,6 +5,9 @@ from typing import Any
 
 
 class LibraryStatusEnum(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.LibraryStatusEnum``. Held by: ``AssetMatchResult.status``,
+    ``Inverter.status``, ``InverterItem.status``, ``Module.status``, ``ModuleItem.status``, ``Weather.status``."""
+
     UNKNOWN = 0
     DRAFT_PRIVATE = 1
     DRAFT_SHARED = 2

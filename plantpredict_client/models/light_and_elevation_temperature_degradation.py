@@ -15,6 +15,12 @@ T = TypeVar("T", bound="LightAndElevationTemperatureDegradation")
 
 @_attrs_define
 class LightAndElevationTemperatureDegradation:
+    """The API's ``PlantPredict.Entities.Types.LightAndElevationTemperatureDegradation``. Held by:
+    ``Prediction.light_and_elevated_temperature_degradation_rates``, ``PredictionResultSummary.letid_rates``,
+    ``PredictionResultSummary.light_and_elevation_temperature_degradation_rates``.
+
+    """
+
     id: int | Unset = UNSET
     year: int | Unset = UNSET
     degradation_rate: float | Unset = UNSET

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="MaintenanceModeResult")
 
 @_attrs_define
 class MaintenanceModeResult:
+    """The API's ``PlantPredict.Entities.DTO.MaintenanceModeResult``. Answered by: ``client.system.maintenance_status``."""
+
     maintenance_mode: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

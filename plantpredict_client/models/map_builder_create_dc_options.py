@@ -5,6 +5,10 @@ from typing import Any
 
 
 class MapBuilderCreateDCOptions(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.MapBuilderCreateDCOptions``. Held by:
+    ``PowerPlantBuilder.map_builder_create_dc_as``, ``Prediction.map_builder_create_dc_as``. No document names these
+    values: VALUE_0, VALUE_1."""
+
     VALUE_0 = 0
     VALUE_1 = 1
 

@@ -19,6 +19,8 @@ T = TypeVar("T", bound="MapData")
 
 @_attrs_define
 class MapData:
+    """The API's ``PlantPredict.Entities.DTO.MapData``. Held by: ``Prediction.map_design_data``."""
+
     constraints: MapDesignData | None | Unset = UNSET
     dc_flood: MapDesignData | None | Unset = UNSET
     earthwork: MapDesignData | None | Unset = UNSET

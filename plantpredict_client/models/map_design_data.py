@@ -19,6 +19,11 @@ T = TypeVar("T", bound="MapDesignData")
 
 @_attrs_define
 class MapDesignData:
+    """The API's ``PlantPredict.Entities.DTO.MapDesignData``. Held by: ``MapData.constraints``, ``MapData.dc_flood``,
+    ``MapData.earthwork``, ``MapData.site_boundaries``.
+
+    """
+
     features: list[MapDesignDataFeature] | None | Unset = UNSET
     design_id: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -19,8 +19,11 @@ T = TypeVar("T", bound="MapDesignDataFeature")
 
 @_attrs_define
 class MapDesignDataFeature:
+    """The API's ``PlantPredict.Entities.DTO.MapDesignDataFeature``. Held by: ``MapDesignData.features``."""
+
     wkt: None | str | Unset = UNSET
     properties: MapDesignDataFeaturePropertiesType0 | None | Unset = UNSET
+    """ An object held by ``MapDesignDataFeature.properties``. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

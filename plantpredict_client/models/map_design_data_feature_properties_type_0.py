@@ -15,6 +15,8 @@ T = TypeVar("T", bound="MapDesignDataFeaturePropertiesType0")
 
 @_attrs_define
 class MapDesignDataFeaturePropertiesType0:
+    """An object held by ``MapDesignDataFeature.properties``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -5,6 +5,11 @@ from typing import Any
 
 
 class MaxNumOfTablesPerColumnOptions(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.MaxNumOfTablesPerColumnOptions``. Held by:
+    ``DesignProSimulationSettings.max_num_of_tables_per_column_central``,
+    ``DesignProSimulationSettings.max_num_of_tables_per_column_string``. No document names these values: VALUE_2,
+    VALUE_3, VALUE_4, VALUE_5, VALUE_6, VALUE_7, VALUE_8."""
+
     VALUE_2 = 2
     VALUE_3 = 3
     VALUE_4 = 4

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="MetastabilityProperties")
 
 @_attrs_define
 class MetastabilityProperties:
+    """The API's ``PlantPredict.Entities.MetastabilityProperties``. Held by: ``Module.metastability_properties``."""
+
     id: int | Unset = UNSET
     metastability_voltage_scale_factor: float | Unset = UNSET
     c0: float | Unset = UNSET

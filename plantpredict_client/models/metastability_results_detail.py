@@ -15,6 +15,11 @@ T = TypeVar("T", bound="MetastabilityResultsDetail")
 
 @_attrs_define
 class MetastabilityResultsDetail:
+    """The API's ``PlantPredict.Entities.DTO.MetastabilityResultsDetail``. Held by:
+    ``DCFieldCalculationResultDetail.metastability_results_detail``.
+
+    """
+
     poa: float | Unset = UNSET
     moving_average_7_d_irr: float | Unset = UNSET
     moving_average_7_d_temp: float | Unset = UNSET

@@ -15,6 +15,11 @@ T = TypeVar("T", bound="MeteonormAPISettings")
 
 @_attrs_define
 class MeteonormAPISettings:
+    """The API's ``PlantPredict.Entities.Authentication.MeteonormAPISettings``. Held by:
+    ``WeatherAPISettings.meteonorm_settings``.
+
+    """
+
     key: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -16,6 +16,11 @@ T = TypeVar("T", bound="MiscellaneousSettings")
 
 @_attrs_define
 class MiscellaneousSettings:
+    """The API's ``PlantPredict.Entities.Authentication.MiscellaneousSettings``. Held by:
+    ``DefaultSettings.miscellaneous_settings``.
+
+    """
+
     id: int | Unset = UNSET
     prediction_status: None | PredictionStatusSettingsEnum | Unset = UNSET
     weather_status: None | PredictionStatusSettingsEnum | Unset = UNSET

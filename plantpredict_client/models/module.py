@@ -36,6 +36,20 @@ T = TypeVar("T", bound="Module")
 
 @_attrs_define
 class Module:
+    """The API's ``PlantPredict.Entities.Module``. Answered by: ``client.modules.calculate_effective_irradiance_response``,
+    ``client.modules.export``, ``client.modules.generate_single_diode_advanced``,
+    ``client.modules.generate_single_diode_default``, ``client.modules.get``, ``client.modules.import_pan_file``,
+    ``client.modules.list``, ``client.modules.optimize_series_resistance``. Sent to:
+    ``client.modules.calculate_effective_irradiance_response``, ``client.modules.check_match``,
+    ``client.modules.create``, ``client.modules.create_pan_file``, ``client.modules.generate_iv_curve``,
+    ``client.modules.generate_single_diode_advanced``, ``client.modules.generate_single_diode_default``,
+    ``client.modules.optimize_series_resistance`` and 1 more. Held by: ``DCField.module``,
+    ``DesignProSimulationSettings.bifacial``, ``DesignProSimulationSettings.half_cell_mono_perc``,
+    ``DesignProSimulationSettings.large_format_module``, ``DesignProSimulationSettings.shingled_mono_perc``,
+    ``DesignProSimulationSettings.thin_film``, ``PowerPlantBuilder.module``.
+
+    """
+
     id: int | Unset = UNSET
     name: None | str | Unset = UNSET
     description: None | str | Unset = UNSET
@@ -48,19 +62,25 @@ class Module:
     last_modified_by_id: int | Unset = UNSET
     last_modified_by: ApplicationUser | None | Unset = UNSET
     status: LibraryStatusEnum | None | Unset = UNSET
+    """ LibraryStatusEnum """
     model: None | str | Unset = UNSET
     manufacturer: None | str | Unset = UNSET
     length: float | Unset = UNSET
+    """ mm """
     width: float | Unset = UNSET
+    """ mm """
     weight: float | None | Unset = UNSET
+    """ kg """
     default_orientation: ModuleOrientation | None | Unset = UNSET
+    """ ModuleOrientation """
     number_of_cells_in_series: int | Unset = UNSET
     number_of_cells_in_parallel: int | Unset = UNSET
     stc_short_circuit_current: float | Unset = UNSET
     stc_open_circuit_voltage: float | Unset = UNSET
-    stcmpp_current: float | Unset = UNSET
-    stcmpp_voltage: float | Unset = UNSET
+    stc_mpp_current: float | Unset = UNSET
+    stc_mpp_voltage: float | Unset = UNSET
     stc_max_power: float | Unset = UNSET
+    """ Wp """
     stc_power_temp_coef: float | Unset = UNSET
     stc_short_circuit_current_temp_coef: float | Unset = UNSET
     stc_open_circuit_voltage_temp_coef: float | Unset = UNSET
@@ -68,12 +88,16 @@ class Module:
     min_tolerance: float | None | Unset = UNSET
     max_tolerance: float | None | Unset = UNSET
     cell_technology_type: CellTechnologyTypeEnum | None | Unset = UNSET
+    """ CellTechnologyTypeEnum """
     construction_type: ConstructionTypeEnum | None | Unset = UNSET
+    """ ConstructionTypeEnum """
     faciality: FacialityEnum | None | Unset = UNSET
+    """ FacialityEnum """
     bifaciality_factor: float | None | Unset = UNSET
     transmission_factor: float | None | Unset = UNSET
     back_side_mismatch: float | None | Unset = UNSET
     data_source: DataSourceType | None | Unset = UNSET
+    """ DataSourceType """
     light_induced_degradation: float | Unset = UNSET
     module_quality: float | Unset = UNSET
     module_mismatch_coefficient: float | Unset = UNSET
@@ -103,6 +127,7 @@ class Module:
     d_gamma: float | None | Unset = UNSET
     spectral_response: None | SpectralResponseEnum | Unset = UNSET
     pv_model: None | PvModelType | Unset = UNSET
+    """ PvModelType """
     use_default_sandia_iam: bool | Unset = UNSET
     use_default_tabular_iam: bool | Unset = UNSET
     sandia_spectral_a0: float | None | Unset = UNSET
@@ -110,13 +135,13 @@ class Module:
     sandia_spectral_a2: float | None | Unset = UNSET
     sandia_spectral_a3: float | None | Unset = UNSET
     sandia_spectral_a4: float | None | Unset = UNSET
-    sandia_iamb0: float | None | Unset = UNSET
-    sandia_iamb1: float | None | Unset = UNSET
-    sandia_iamb2: float | None | Unset = UNSET
-    sandia_iamb3: float | None | Unset = UNSET
-    sandia_iamb4: float | None | Unset = UNSET
-    sandia_iamb5: float | None | Unset = UNSET
-    ashraeiam_b0: float | Unset = UNSET
+    sandia_iam_b0: float | None | Unset = UNSET
+    sandia_iam_b1: float | None | Unset = UNSET
+    sandia_iam_b2: float | None | Unset = UNSET
+    sandia_iam_b3: float | None | Unset = UNSET
+    sandia_iam_b4: float | None | Unset = UNSET
+    sandia_iam_b5: float | None | Unset = UNSET
+    ashrae_iam_b0: float | Unset = UNSET
     spectral_2b0: float | None | Unset = UNSET
     spectral_2b1: float | None | Unset = UNSET
     spectral_2b2: float | None | Unset = UNSET
@@ -125,9 +150,11 @@ class Module:
     spectral_2b5: float | None | Unset = UNSET
     iam_factors: list[IAMFactor] | None | Unset = UNSET
     degradation_model: ModuleDegradationModel | None | Unset = UNSET
+    """ ModuleDegradationModel """
     linear_degradation_rate: float | Unset = UNSET
     non_linear_degradation_rates: list[NonLinearDegradationRate] | None | Unset = UNSET
     cell_design_type: CellDesignType | None | Unset = UNSET
+    """ CellDesignType """
     use_anti_reflective_coating: bool | Unset = UNSET
     refractive_index: float | Unset = UNSET
     refractive_index_of_arc: float | Unset = UNSET
@@ -250,9 +277,9 @@ class Module:
 
         stc_open_circuit_voltage = self.stc_open_circuit_voltage
 
-        stcmpp_current = self.stcmpp_current
+        stc_mpp_current = self.stc_mpp_current
 
-        stcmpp_voltage = self.stcmpp_voltage
+        stc_mpp_voltage = self.stc_mpp_voltage
 
         stc_max_power = self.stc_max_power
 
@@ -446,43 +473,43 @@ class Module:
         else:
             sandia_spectral_a4 = self.sandia_spectral_a4
 
-        sandia_iamb0: float | None | Unset
-        if isinstance(self.sandia_iamb0, Unset):
-            sandia_iamb0 = UNSET
+        sandia_iam_b0: float | None | Unset
+        if isinstance(self.sandia_iam_b0, Unset):
+            sandia_iam_b0 = UNSET
         else:
-            sandia_iamb0 = self.sandia_iamb0
+            sandia_iam_b0 = self.sandia_iam_b0
 
-        sandia_iamb1: float | None | Unset
-        if isinstance(self.sandia_iamb1, Unset):
-            sandia_iamb1 = UNSET
+        sandia_iam_b1: float | None | Unset
+        if isinstance(self.sandia_iam_b1, Unset):
+            sandia_iam_b1 = UNSET
         else:
-            sandia_iamb1 = self.sandia_iamb1
+            sandia_iam_b1 = self.sandia_iam_b1
 
-        sandia_iamb2: float | None | Unset
-        if isinstance(self.sandia_iamb2, Unset):
-            sandia_iamb2 = UNSET
+        sandia_iam_b2: float | None | Unset
+        if isinstance(self.sandia_iam_b2, Unset):
+            sandia_iam_b2 = UNSET
         else:
-            sandia_iamb2 = self.sandia_iamb2
+            sandia_iam_b2 = self.sandia_iam_b2
 
-        sandia_iamb3: float | None | Unset
-        if isinstance(self.sandia_iamb3, Unset):
-            sandia_iamb3 = UNSET
+        sandia_iam_b3: float | None | Unset
+        if isinstance(self.sandia_iam_b3, Unset):
+            sandia_iam_b3 = UNSET
         else:
-            sandia_iamb3 = self.sandia_iamb3
+            sandia_iam_b3 = self.sandia_iam_b3
 
-        sandia_iamb4: float | None | Unset
-        if isinstance(self.sandia_iamb4, Unset):
-            sandia_iamb4 = UNSET
+        sandia_iam_b4: float | None | Unset
+        if isinstance(self.sandia_iam_b4, Unset):
+            sandia_iam_b4 = UNSET
         else:
-            sandia_iamb4 = self.sandia_iamb4
+            sandia_iam_b4 = self.sandia_iam_b4
 
-        sandia_iamb5: float | None | Unset
-        if isinstance(self.sandia_iamb5, Unset):
-            sandia_iamb5 = UNSET
+        sandia_iam_b5: float | None | Unset
+        if isinstance(self.sandia_iam_b5, Unset):
+            sandia_iam_b5 = UNSET
         else:
-            sandia_iamb5 = self.sandia_iamb5
+            sandia_iam_b5 = self.sandia_iam_b5
 
-        ashraeiam_b0 = self.ashraeiam_b0
+        ashrae_iam_b0 = self.ashrae_iam_b0
 
         spectral_2b0: float | None | Unset
         if isinstance(self.spectral_2b0, Unset):
@@ -673,10 +700,10 @@ class Module:
             field_dict["stcShortCircuitCurrent"] = stc_short_circuit_current
         if stc_open_circuit_voltage is not UNSET:
             field_dict["stcOpenCircuitVoltage"] = stc_open_circuit_voltage
-        if stcmpp_current is not UNSET:
-            field_dict["stcmppCurrent"] = stcmpp_current
-        if stcmpp_voltage is not UNSET:
-            field_dict["stcmppVoltage"] = stcmpp_voltage
+        if stc_mpp_current is not UNSET:
+            field_dict["stcmppCurrent"] = stc_mpp_current
+        if stc_mpp_voltage is not UNSET:
+            field_dict["stcmppVoltage"] = stc_mpp_voltage
         if stc_max_power is not UNSET:
             field_dict["stcMaxPower"] = stc_max_power
         if stc_power_temp_coef is not UNSET:
@@ -777,20 +804,20 @@ class Module:
             field_dict["sandiaSpectralA3"] = sandia_spectral_a3
         if sandia_spectral_a4 is not UNSET:
             field_dict["sandiaSpectralA4"] = sandia_spectral_a4
-        if sandia_iamb0 is not UNSET:
-            field_dict["sandiaIAMB0"] = sandia_iamb0
-        if sandia_iamb1 is not UNSET:
-            field_dict["sandiaIAMB1"] = sandia_iamb1
-        if sandia_iamb2 is not UNSET:
-            field_dict["sandiaIAMB2"] = sandia_iamb2
-        if sandia_iamb3 is not UNSET:
-            field_dict["sandiaIAMB3"] = sandia_iamb3
-        if sandia_iamb4 is not UNSET:
-            field_dict["sandiaIAMB4"] = sandia_iamb4
-        if sandia_iamb5 is not UNSET:
-            field_dict["sandiaIAMB5"] = sandia_iamb5
-        if ashraeiam_b0 is not UNSET:
-            field_dict["ashraeiamB0"] = ashraeiam_b0
+        if sandia_iam_b0 is not UNSET:
+            field_dict["sandiaIAMB0"] = sandia_iam_b0
+        if sandia_iam_b1 is not UNSET:
+            field_dict["sandiaIAMB1"] = sandia_iam_b1
+        if sandia_iam_b2 is not UNSET:
+            field_dict["sandiaIAMB2"] = sandia_iam_b2
+        if sandia_iam_b3 is not UNSET:
+            field_dict["sandiaIAMB3"] = sandia_iam_b3
+        if sandia_iam_b4 is not UNSET:
+            field_dict["sandiaIAMB4"] = sandia_iam_b4
+        if sandia_iam_b5 is not UNSET:
+            field_dict["sandiaIAMB5"] = sandia_iam_b5
+        if ashrae_iam_b0 is not UNSET:
+            field_dict["ashraeiamB0"] = ashrae_iam_b0
         if spectral_2b0 is not UNSET:
             field_dict["spectral2B0"] = spectral_2b0
         if spectral_2b1 is not UNSET:
@@ -1018,9 +1045,9 @@ class Module:
 
         stc_open_circuit_voltage = d.pop("stcOpenCircuitVoltage", UNSET)
 
-        stcmpp_current = d.pop("stcmppCurrent", UNSET)
+        stc_mpp_current = d.pop("stcmppCurrent", UNSET)
 
-        stcmpp_voltage = d.pop("stcmppVoltage", UNSET)
+        stc_mpp_voltage = d.pop("stcmppVoltage", UNSET)
 
         stc_max_power = d.pop("stcMaxPower", UNSET)
 
@@ -1310,61 +1337,61 @@ class Module:
 
         sandia_spectral_a4 = _parse_sandia_spectral_a4(d.pop("sandiaSpectralA4", UNSET))
 
-        def _parse_sandia_iamb0(data: object) -> float | None | Unset:
+        def _parse_sandia_iam_b0(data: object) -> float | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(float | None | Unset, data)
 
-        sandia_iamb0 = _parse_sandia_iamb0(d.pop("sandiaIAMB0", UNSET))
+        sandia_iam_b0 = _parse_sandia_iam_b0(d.pop("sandiaIAMB0", UNSET))
 
-        def _parse_sandia_iamb1(data: object) -> float | None | Unset:
+        def _parse_sandia_iam_b1(data: object) -> float | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(float | None | Unset, data)
 
-        sandia_iamb1 = _parse_sandia_iamb1(d.pop("sandiaIAMB1", UNSET))
+        sandia_iam_b1 = _parse_sandia_iam_b1(d.pop("sandiaIAMB1", UNSET))
 
-        def _parse_sandia_iamb2(data: object) -> float | None | Unset:
+        def _parse_sandia_iam_b2(data: object) -> float | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(float | None | Unset, data)
 
-        sandia_iamb2 = _parse_sandia_iamb2(d.pop("sandiaIAMB2", UNSET))
+        sandia_iam_b2 = _parse_sandia_iam_b2(d.pop("sandiaIAMB2", UNSET))
 
-        def _parse_sandia_iamb3(data: object) -> float | None | Unset:
+        def _parse_sandia_iam_b3(data: object) -> float | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(float | None | Unset, data)
 
-        sandia_iamb3 = _parse_sandia_iamb3(d.pop("sandiaIAMB3", UNSET))
+        sandia_iam_b3 = _parse_sandia_iam_b3(d.pop("sandiaIAMB3", UNSET))
 
-        def _parse_sandia_iamb4(data: object) -> float | None | Unset:
+        def _parse_sandia_iam_b4(data: object) -> float | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(float | None | Unset, data)
 
-        sandia_iamb4 = _parse_sandia_iamb4(d.pop("sandiaIAMB4", UNSET))
+        sandia_iam_b4 = _parse_sandia_iam_b4(d.pop("sandiaIAMB4", UNSET))
 
-        def _parse_sandia_iamb5(data: object) -> float | None | Unset:
+        def _parse_sandia_iam_b5(data: object) -> float | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(float | None | Unset, data)
 
-        sandia_iamb5 = _parse_sandia_iamb5(d.pop("sandiaIAMB5", UNSET))
+        sandia_iam_b5 = _parse_sandia_iam_b5(d.pop("sandiaIAMB5", UNSET))
 
-        ashraeiam_b0 = d.pop("ashraeiamB0", UNSET)
+        ashrae_iam_b0 = d.pop("ashraeiamB0", UNSET)
 
         def _parse_spectral_2b0(data: object) -> float | None | Unset:
             if data is None:
@@ -1637,8 +1664,8 @@ class Module:
             number_of_cells_in_parallel=number_of_cells_in_parallel,
             stc_short_circuit_current=stc_short_circuit_current,
             stc_open_circuit_voltage=stc_open_circuit_voltage,
-            stcmpp_current=stcmpp_current,
-            stcmpp_voltage=stcmpp_voltage,
+            stc_mpp_current=stc_mpp_current,
+            stc_mpp_voltage=stc_mpp_voltage,
             stc_max_power=stc_max_power,
             stc_power_temp_coef=stc_power_temp_coef,
             stc_short_circuit_current_temp_coef=stc_short_circuit_current_temp_coef,
@@ -1689,13 +1716,13 @@ class Module:
             sandia_spectral_a2=sandia_spectral_a2,
             sandia_spectral_a3=sandia_spectral_a3,
             sandia_spectral_a4=sandia_spectral_a4,
-            sandia_iamb0=sandia_iamb0,
-            sandia_iamb1=sandia_iamb1,
-            sandia_iamb2=sandia_iamb2,
-            sandia_iamb3=sandia_iamb3,
-            sandia_iamb4=sandia_iamb4,
-            sandia_iamb5=sandia_iamb5,
-            ashraeiam_b0=ashraeiam_b0,
+            sandia_iam_b0=sandia_iam_b0,
+            sandia_iam_b1=sandia_iam_b1,
+            sandia_iam_b2=sandia_iam_b2,
+            sandia_iam_b3=sandia_iam_b3,
+            sandia_iam_b4=sandia_iam_b4,
+            sandia_iam_b5=sandia_iam_b5,
+            ashrae_iam_b0=ashrae_iam_b0,
             spectral_2b0=spectral_2b0,
             spectral_2b1=spectral_2b1,
             spectral_2b2=spectral_2b2,

@@ -5,6 +5,8 @@ from typing import Any
 
 
 class ModuleDegradationModel(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.ModuleDegradationModel``. Held by: ``Module.degradation_model``."""
+
     UNSPECIFIED = 0
     LINEAR = 1
     NON_LINEAR = 2

@@ -19,6 +19,8 @@ T = TypeVar("T", bound="ModuleIAMInfo")
 
 @_attrs_define
 class ModuleIAMInfo:
+    """The API's ``PlantPredict.Entities.DTO.ModuleIAMInfo``. Answered by: ``client.modules.default_iam``."""
+
     tabular_iam: list[IAMFactor] | None | Unset = UNSET
     b0: float | Unset = UNSET
     b1: float | Unset = UNSET

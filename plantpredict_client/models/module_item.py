@@ -24,19 +24,27 @@ T = TypeVar("T", bound="ModuleItem")
 
 @_attrs_define
 class ModuleItem:
+    """The API's ``PlantPredict.Entities.DTO.ModuleItem``. Answered by: ``client.modules.overview``."""
+
     id: int | Unset = UNSET
     owner_id: int | Unset = UNSET
     name: None | str | Unset = UNSET
     status: LibraryStatusEnum | None | Unset = UNSET
+    """ LibraryStatusEnum """
     last_modified: datetime.datetime | Unset = UNSET
+    """ ISO-8601 datetime as returned by the PlantPredict API. May or may not include a timezone offset; treat as
+    server-local when no offset is present. """
     last_modified_by: ModuleItemApplicationUser | None | Unset = UNSET
     model: None | str | Unset = UNSET
     manufacturer: None | str | Unset = UNSET
     stc_max_power: float | Unset = UNSET
     stc_power_temp_coef: float | Unset = UNSET
     cell_technology_type: CellTechnologyTypeEnum | None | Unset = UNSET
+    """ CellTechnologyTypeEnum """
     cell_design_type: CellDesignType | None | Unset = UNSET
+    """ CellDesignType """
     faciality: FacialityEnum | None | Unset = UNSET
+    """ FacialityEnum """
     is_multi_junction: bool | Unset = UNSET
     is_large_format: bool | Unset = UNSET
     is_shingled_mono_perc: bool | Unset = UNSET

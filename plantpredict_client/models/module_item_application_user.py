@@ -15,6 +15,8 @@ T = TypeVar("T", bound="ModuleItemApplicationUser")
 
 @_attrs_define
 class ModuleItemApplicationUser:
+    """The API's ``PlantPredict.Entities.DTO.ModuleItemApplicationUser``. Held by: ``ModuleItem.last_modified_by``."""
+
     first_name: None | str | Unset = UNSET
     last_name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

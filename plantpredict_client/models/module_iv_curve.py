@@ -19,6 +19,8 @@ T = TypeVar("T", bound="ModuleIVCurve")
 
 @_attrs_define
 class ModuleIVCurve:
+    """The API's ``PlantPredict.Entities.DTO.ModuleIVCurve``. Answered by: ``client.modules.parse_iv_curve_points``."""
+
     temperature: float | Unset = UNSET
     irradiance: float | Unset = UNSET
     data_points: list[IVCurveDataPoint] | None | Unset = UNSET

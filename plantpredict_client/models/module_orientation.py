@@ -5,6 +5,11 @@ from typing import Any
 
 
 class ModuleOrientation(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.ModuleOrientation``. Held by: ``DCField.module_orientation``,
+    ``DesignProSimulationSettings.orientation_fixed_tilt``,
+    ``DesignProSimulationSettings.orientation_multistring_tracker``,
+    ``DesignProSimulationSettings.orientation_tracker``, ``Module.default_orientation``."""
+
     LANDSCAPE = 0
     PORTRAIT = 1
 

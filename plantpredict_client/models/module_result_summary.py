@@ -15,6 +15,11 @@ T = TypeVar("T", bound="ModuleResultSummary")
 
 @_attrs_define
 class ModuleResultSummary:
+    """The API's ``PlantPredict.Entities.ModuleResultSummary``. Held by:
+    ``PredictionResultSummary.module_result_summaries``.
+
+    """
+
     id: int | Unset = UNSET
     name: str | Unset = UNSET
     wattage: float | Unset = UNSET

@@ -5,10 +5,13 @@ from typing import Any
 
 
 class ModuleShadingResponse(IntEnum):
-    VALUE_0 = 0
-    VALUE_1 = 1
-    VALUE_2 = 2
-    VALUE_3 = 3
+    """The API's ``PlantPredict.Entities.Enums.ModuleShadingResponse``. Held by: ``Module.module_shading_response``,
+    ``PVJData.shading_electrical_effect_model``."""
+
+    NONE = 0
+    LINEAR = 1
+    FRACTIONAL_EFFECT = 2
+    CSI_3_DIODE = 3
 
     def __str__(self) -> str:
         return str(self.value)

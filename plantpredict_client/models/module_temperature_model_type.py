@@ -5,6 +5,9 @@ from typing import Any
 
 
 class ModuleTemperatureModelType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.ModuleTemperatureModelType``. Held by: ``Prediction.mod_temp_model``,
+    ``SimulationSettings.mod_temp_model``."""
+
     HEAT_BALANCE = 0
     SANDIA = 1
     NOCT = 2

@@ -15,6 +15,11 @@ T = TypeVar("T", bound="MonthlyFactors")
 
 @_attrs_define
 class MonthlyFactors:
+    """The API's ``PlantPredict.Entities.MonthlyFactors``. Answered by: ``client.predictions.albedo_data``. Held by:
+    ``Prediction.monthly_factors``, ``PredictionResultSummaryYear.monthly_factors``.
+
+    """
+
     id: int | Unset = UNSET
     month: int | Unset = UNSET
     month_name: None | str | Unset = UNSET

@@ -15,6 +15,11 @@ T = TypeVar("T", bound="MonthlySum")
 
 @_attrs_define
 class MonthlySum:
+    """The API's ``PlantPredict.Entities.Types.MonthlySum``. Held by: ``MonthlySums.energy_sums``,
+    ``MonthlySums.ghi_sums``.
+
+    """
+
     id: int | Unset = UNSET
     month: int | Unset = UNSET
     sum_: float | Unset = UNSET

@@ -19,6 +19,8 @@ T = TypeVar("T", bound="MonthlySums")
 
 @_attrs_define
 class MonthlySums:
+    """The API's ``PlantPredict.Entities.Types.MonthlySums``. Held by: ``PredictionResultSummaryYear.monthly_sums``."""
+
     id: int | Unset = UNSET
     energy_sums: list[MonthlySum] | None | Unset = UNSET
     ghi_sums: list[MonthlySum] | None | Unset = UNSET

@@ -15,6 +15,11 @@ T = TypeVar("T", bound="MountingAnglesDTO")
 
 @_attrs_define
 class MountingAnglesDTO:
+    """The API's ``PlantPredict.Entities.DTO.MountingAnglesDTO``. Held by:
+    ``DCFieldCalculationResultDetail.mounting_angles``.
+
+    """
+
     rotation_azimuth: float | Unset = UNSET
     rotation_angle: float | Unset = UNSET
     torque_tube_axis_tilt: float | Unset = UNSET

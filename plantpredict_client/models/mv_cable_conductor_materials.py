@@ -5,6 +5,9 @@ from typing import Any
 
 
 class MVCableConductorMaterials(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.MVCableConductorMaterials``. Held by:
+    ``DesignProEpcCostSettings.mv_cable_conductor_material``. No document names this value: VALUE_0."""
+
     VALUE_0 = 0
 
     def __str__(self) -> str:

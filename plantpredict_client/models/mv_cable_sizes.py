@@ -5,6 +5,9 @@ from typing import Any
 
 
 class MVCableSizes(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.MVCableSizes``. Held by: ``DesignProEpcCostSettings.mv_cable_size``. No
+    document names these values: VALUE_0, VALUE_1."""
+
     VALUE_0 = 0
     VALUE_1 = 1
 

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="NodalExportConfiguration")
 
 @_attrs_define
 class NodalExportConfiguration:
+    """The API's ``PlantPredict.Entities.PowerPlants.NodalExportConfiguration``. Held by: ``Block.nodal_export_options``."""
+
     id: int | Unset = UNSET
     export_block: bool | Unset = UNSET
     export_arrays: bool | Unset = UNSET

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="NodalJson")
 
 @_attrs_define
 class NodalJson:
+    """A type of the reference document. Answered by: ``client.results.nodal_json``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

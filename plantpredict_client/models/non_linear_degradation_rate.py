@@ -15,6 +15,12 @@ T = TypeVar("T", bound="NonLinearDegradationRate")
 
 @_attrs_define
 class NonLinearDegradationRate:
+    """The API's ``PlantPredict.Entities.Types.NonLinearDegradationRate``. Held by:
+    ``Module.non_linear_degradation_rates``, ``Prediction.non_linear_degradation_rates``,
+    ``PredictionResultSummary.non_linear_degradation_rates``.
+
+    """
+
     id: int | Unset = UNSET
     year: int | Unset = UNSET
     degradation_rate: float | Unset = UNSET

@@ -21,12 +21,21 @@ T = TypeVar("T", bound="Note")
 
 @_attrs_define
 class Note:
+    """The API's ``PlantPredict.Entities.Note``. Answered by: ``client.inverters.notes``, ``client.modules.delete_note``,
+    ``client.modules.notes``, ``client.predictions.notes``, ``client.projects.delete_note``, ``client.projects.notes``.
+    Sent to: ``client.projects.create_note``.
+
+    """
+
     id: int | Unset = UNSET
     date: datetime.datetime | Unset = UNSET
+    """ ISO-8601 datetime as returned by the PlantPredict API. May or may not include a timezone offset; treat as
+    server-local when no offset is present. """
     contents: None | str | Unset = UNSET
     owner_id: int | Unset = UNSET
     owner: ApplicationUser | None | Unset = UNSET
     entity_type: EntityType | None | Unset = UNSET
+    """ EntityType """
     entity_id: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -5,6 +5,10 @@ from typing import Any
 
 
 class OcpdRatings(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.OcpdRatings``. Held by:
+    ``DesignProSimulationSettings.ocpd_rating_central``, ``DesignProSimulationSettings.ocpd_rating_string``. No
+    document names these values: VALUE_16, VALUE_25, VALUE_32, VALUE_63, VALUE_100, VALUE_250, VALUE_320, VALUE_400."""
+
     VALUE_16 = 16
     VALUE_25 = 25
     VALUE_32 = 32

@@ -5,6 +5,10 @@ from typing import Any
 
 
 class OcpdRatings1P(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.OcpdRatings_1P``. Held by:
+    ``DesignProSimulationSettings.ocpd_rating_central_1p``, ``DesignProSimulationSettings.ocpd_rating_string_1p``.
+    No document names these values: VALUE_100, VALUE_250, VALUE_320, VALUE_400, VALUE_500."""
+
     VALUE_100 = 100
     VALUE_250 = 250
     VALUE_320 = 320

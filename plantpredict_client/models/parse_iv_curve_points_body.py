@@ -18,6 +18,8 @@ T = TypeVar("T", bound="ParseIvCurvePointsBody")
 
 @_attrs_define
 class ParseIvCurvePointsBody:
+    """The multipart/form-data body of ``client.modules.parse_iv_curve_points``."""
+
     file: File
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -18,6 +18,8 @@ T = TypeVar("T", bound="ParseOndFileRequest")
 
 @_attrs_define
 class ParseOndFileRequest:
+    """A type of the reference document. Sent to: ``client.inverters.parse_ond_file``."""
+
     file: File | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

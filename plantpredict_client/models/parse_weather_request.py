@@ -18,6 +18,8 @@ T = TypeVar("T", bound="ParseWeatherRequest")
 
 @_attrs_define
 class ParseWeatherRequest:
+    """A type of the reference document. Sent to: ``client.weather.parse``."""
+
     file: File | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

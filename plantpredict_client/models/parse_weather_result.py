@@ -19,6 +19,8 @@ T = TypeVar("T", bound="ParseWeatherResult")
 
 @_attrs_define
 class ParseWeatherResult:
+    """A type of the reference document. Answered by: ``client.weather.parse``."""
+
     weather_file_info: ParseWeatherResultWeatherFileInfo | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

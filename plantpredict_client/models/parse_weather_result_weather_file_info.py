@@ -15,6 +15,8 @@ T = TypeVar("T", bound="ParseWeatherResultWeatherFileInfo")
 
 @_attrs_define
 class ParseWeatherResultWeatherFileInfo:
+    """A type of the reference document. Held by: ``ParseWeatherResult.weather_file_info``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

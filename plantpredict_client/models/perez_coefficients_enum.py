@@ -5,6 +5,8 @@ from typing import Any
 
 
 class PerezCoefficientsEnum(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.PerezCoefficientsEnum``. Held by: ``Prediction.perez_coefficients``."""
+
     PLANT_PREDICT = 0
     ALL_SITES_COMPOSITE_1990 = 1
     ALL_SITES_COMPOSITE_1988 = 2

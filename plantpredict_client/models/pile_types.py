@@ -5,6 +5,12 @@ from typing import Any
 
 
 class PileTypes(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.PileTypes``. Held by:
+    ``DesignProSimulationSettings.pile_type_fixed_tilt``,
+    ``DesignProSimulationSettings.pile_type_multistring_tracker``,
+    ``DesignProSimulationSettings.pile_type_tracker``. No document names these values: VALUE_0, VALUE_1, VALUE_2,
+    VALUE_3, VALUE_4, VALUE_5, VALUE_6, VALUE_7, VALUE_8, VALUE_9, VALUE_10."""
+
     VALUE_0 = 0
     VALUE_1 = 1
     VALUE_2 = 2

@@ -20,6 +20,8 @@ T = TypeVar("T", bound="PlantBlockDetails")
 
 @_attrs_define
 class PlantBlockDetails:
+    """A type of the reference document. Answered by: ``client.reports.plant_block_details``."""
+
     prediction_details: list[PlantBlockDetailsPredictionDetailsItem] | Unset = UNSET
     block_data: list[PlantBlockDetailsBlockDataItem] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

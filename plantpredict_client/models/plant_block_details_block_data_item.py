@@ -15,6 +15,8 @@ T = TypeVar("T", bound="PlantBlockDetailsBlockDataItem")
 
 @_attrs_define
 class PlantBlockDetailsBlockDataItem:
+    """A type of the reference document. Held by: ``PlantBlockDetails.block_data``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

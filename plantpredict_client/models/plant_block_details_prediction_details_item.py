@@ -15,6 +15,8 @@ T = TypeVar("T", bound="PlantBlockDetailsPredictionDetailsItem")
 
 @_attrs_define
 class PlantBlockDetailsPredictionDetailsItem:
+    """An object held by ``PlantBlockDetails.prediction_details``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -15,6 +15,11 @@ T = TypeVar("T", bound="PlantOutputControl")
 
 @_attrs_define
 class PlantOutputControl:
+    """The API's ``PlantPredict.Entities.Types.PlantOutputControl``. Held by:
+    ``SiteStructureCalculationResultDetail.plant_output_control``.
+
+    """
+
     pa_cout: float | Unset = UNSET
     p_loss: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

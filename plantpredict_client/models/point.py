@@ -15,7 +15,11 @@ T = TypeVar("T", bound="Point")
 
 @_attrs_define
 class Point:
-    """Opaque geometry value (NetTopologySuite.Geometries.Point); kept as received."""
+    """Opaque geometry value (NetTopologySuite.Geometries.Point); kept as received.
+
+    The API's ``NetTopologySuite.Geometries.Point``. Held by: ``Project.location``, ``Weather.location``.
+
+    """
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

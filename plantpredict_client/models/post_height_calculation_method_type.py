@@ -5,6 +5,9 @@ from typing import Any
 
 
 class PostHeightCalculationMethodType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.PostHeightCalculationMethodType``. Held by:
+    ``PowerPlantBuilder.post_height_calculation_method``. No document names these values: VALUE_0, VALUE_1."""
+
     VALUE_0 = 0
     VALUE_1 = 1
 

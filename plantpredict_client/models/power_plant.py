@@ -25,17 +25,32 @@ T = TypeVar("T", bound="PowerPlant")
 
 @_attrs_define
 class PowerPlant:
+    """The API's ``PlantPredict.Entities.PowerPlants.PVPlant``. Answered by: ``client.power_plants.get``. Sent to:
+    ``client.power_plants.create``, ``client.power_plants.update``, ``client.shade_scene.import_shade_scene``. Held by:
+    ``Prediction.power_plant``.
+
+    """
+
     id: int | Unset = UNSET
     result_list: list[PowerPlantCalculationResultDetail] | None | Unset = UNSET
     blocks: list[Block] | None | Unset = UNSET
     transformers: list[Transformer] | None | Unset = UNSET
     transmission_lines: list[TransmissionLine] | None | Unset = UNSET
     ess: ESSSystem | None | Unset = UNSET
-    es_s_id: int | None | Unset = UNSET
+    """ The Energy Storage System page allows you to configure an optional AC-coupled battery energy storage system
+    (BESS) for your prediction. To enable energy storage, enter a Nameplate capacity value (input #1) and an
+    Inverter Real Power rating (input #9). The Dispatch Algorithm should also be configured to ensure the... """
+    ess_id: int | None | Unset = UNSET
     export_system: bool | Unset = UNSET
+    """ The 3D View provides tools for analyzing terrain and racking placement within your map-based power plant
+    design. This interface enables terrain slope analysis, table slope constraint identification, and post height
+    calculations. """
     export_ess: bool | Unset = UNSET
     lgia_limit_time_series_id: int | None | Unset = UNSET
     lgia_limit_time_series: None | TimeSeries | Unset = UNSET
+    """ The Simulation Settings page allows you to configure the prediction timeframe and select the sub-models used
+    for irradiance calculation, module performance, shading analysis, and degradation. These settings control the
+    algorithms applied during the energy prediction simulation. """
     use_lgia_limit_time_series: bool | Unset = UNSET
     lgia_limit_time_series_details: list[float] | None | Unset = UNSET
     power_factor: float | Unset = UNSET
@@ -45,7 +60,11 @@ class PowerPlant:
     use_cooling_temp: bool | Unset = UNSET
     desired_dcac_ratio: float | None | Unset = UNSET
     power_plant_design_type: None | PowerPlantDesignType | Unset = UNSET
+    """ PowerPlantDesignType """
     custom_array_config: None | str | Unset = UNSET
+    """ The Array page allows you to configure the medium-voltage (MV) transformer, AC collection circuit losses,
+    and define the number of equivalent arrays within a Block. An Array aggregates multiple inverters and their
+    associated DC Fields. Similar to the Inverter page, the Array supports a multiplier to model multiple... """
     use_custom_array_config: bool | Unset = UNSET
     total_module_area: float | Unset = UNSET
     max_mv_transformer_voltage: float | Unset = UNSET
@@ -118,11 +137,11 @@ class PowerPlant:
         else:
             ess = self.ess
 
-        es_s_id: int | None | Unset
-        if isinstance(self.es_s_id, Unset):
-            es_s_id = UNSET
+        ess_id: int | None | Unset
+        if isinstance(self.ess_id, Unset):
+            ess_id = UNSET
         else:
-            es_s_id = self.es_s_id
+            ess_id = self.ess_id
 
         export_system = self.export_system
 
@@ -214,8 +233,8 @@ class PowerPlant:
             field_dict["transmissionLines"] = transmission_lines
         if ess is not UNSET:
             field_dict["ess"] = ess
-        if es_s_id is not UNSET:
-            field_dict["esS_Id"] = es_s_id
+        if ess_id is not UNSET:
+            field_dict["esS_Id"] = ess_id
         if export_system is not UNSET:
             field_dict["exportSystem"] = export_system
         if export_ess is not UNSET:
@@ -372,14 +391,14 @@ class PowerPlant:
 
         ess = _parse_ess(d.pop("ess", UNSET))
 
-        def _parse_es_s_id(data: object) -> int | None | Unset:
+        def _parse_ess_id(data: object) -> int | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(int | None | Unset, data)
 
-        es_s_id = _parse_es_s_id(d.pop("esS_Id", UNSET))
+        ess_id = _parse_ess_id(d.pop("esS_Id", UNSET))
 
         export_system = d.pop("exportSystem", UNSET)
 
@@ -506,7 +525,7 @@ class PowerPlant:
             transformers=transformers,
             transmission_lines=transmission_lines,
             ess=ess,
-            es_s_id=es_s_id,
+            ess_id=ess_id,
             export_system=export_system,
             export_ess=export_ess,
             lgia_limit_time_series_id=lgia_limit_time_series_id,

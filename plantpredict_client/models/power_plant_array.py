@@ -20,6 +20,8 @@ T = TypeVar("T", bound="PowerPlantArray")
 
 @_attrs_define
 class PowerPlantArray:
+    """The API's ``PlantPredict.Entities.PowerPlants.PVArray``. Held by: ``Block.arrays``."""
+
     repeater: int | Unset = UNSET
     id: int | Unset = UNSET
     description: None | str | Unset = UNSET
@@ -30,9 +32,9 @@ class PowerPlantArray:
     das_load: float | Unset = UNSET
     cooling_load: float | Unset = UNSET
     additional_losses: float | Unset = 0.0
-    match_total_inverterk_va: bool | Unset = UNSET
+    match_total_inverter_kva: bool | Unset = UNSET
     transformer_enabled: bool | Unset = UNSET
-    transformerk_va_rating: float | Unset = UNSET
+    transformer_kva_rating: float | Unset = UNSET
     transformer_high_side_voltage: float | Unset = UNSET
     transformer_no_load_loss: float | Unset = UNSET
     transformer_full_load_loss: float | Unset = UNSET
@@ -89,11 +91,11 @@ class PowerPlantArray:
 
         additional_losses = self.additional_losses
 
-        match_total_inverterk_va = self.match_total_inverterk_va
+        match_total_inverter_kva = self.match_total_inverter_kva
 
         transformer_enabled = self.transformer_enabled
 
-        transformerk_va_rating = self.transformerk_va_rating
+        transformer_kva_rating = self.transformer_kva_rating
 
         transformer_high_side_voltage = self.transformer_high_side_voltage
 
@@ -130,12 +132,12 @@ class PowerPlantArray:
             field_dict["coolingLoad"] = cooling_load
         if additional_losses is not UNSET:
             field_dict["additionalLosses"] = additional_losses
-        if match_total_inverterk_va is not UNSET:
-            field_dict["matchTotalInverterkVA"] = match_total_inverterk_va
+        if match_total_inverter_kva is not UNSET:
+            field_dict["matchTotalInverterkVA"] = match_total_inverter_kva
         if transformer_enabled is not UNSET:
             field_dict["transformerEnabled"] = transformer_enabled
-        if transformerk_va_rating is not UNSET:
-            field_dict["transformerkVARating"] = transformerk_va_rating
+        if transformer_kva_rating is not UNSET:
+            field_dict["transformerkVARating"] = transformer_kva_rating
         if transformer_high_side_voltage is not UNSET:
             field_dict["transformerHighSideVoltage"] = transformer_high_side_voltage
         if transformer_no_load_loss is not UNSET:
@@ -224,11 +226,11 @@ class PowerPlantArray:
 
         additional_losses = d.pop("additionalLosses", UNSET)
 
-        match_total_inverterk_va = d.pop("matchTotalInverterkVA", UNSET)
+        match_total_inverter_kva = d.pop("matchTotalInverterkVA", UNSET)
 
         transformer_enabled = d.pop("transformerEnabled", UNSET)
 
-        transformerk_va_rating = d.pop("transformerkVARating", UNSET)
+        transformer_kva_rating = d.pop("transformerkVARating", UNSET)
 
         transformer_high_side_voltage = d.pop("transformerHighSideVoltage", UNSET)
 
@@ -253,9 +255,9 @@ class PowerPlantArray:
             das_load=das_load,
             cooling_load=cooling_load,
             additional_losses=additional_losses,
-            match_total_inverterk_va=match_total_inverterk_va,
+            match_total_inverter_kva=match_total_inverter_kva,
             transformer_enabled=transformer_enabled,
-            transformerk_va_rating=transformerk_va_rating,
+            transformer_kva_rating=transformer_kva_rating,
             transformer_high_side_voltage=transformer_high_side_voltage,
             transformer_no_load_loss=transformer_no_load_loss,
             transformer_full_load_loss=transformer_full_load_loss,

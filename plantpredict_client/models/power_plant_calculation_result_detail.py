@@ -21,6 +21,11 @@ T = TypeVar("T", bound="PowerPlantCalculationResultDetail")
 
 @_attrs_define
 class PowerPlantCalculationResultDetail:
+    """The API's ``PlantPredict.Entities.PowerPlants.PowerPlantCalculationResultDetail``. Held by:
+    ``PowerPlant.result_list``.
+
+    """
+
     index: int | Unset = UNSET
     time_stamp: datetime.datetime | Unset = UNSET
     total_power_generated_before_transformer_transmission_losses: float | Unset = UNSET
@@ -52,13 +57,13 @@ class PowerPlantCalculationResultDetail:
     inv_power_ac_aggregate: float | Unset = UNSET
     tracker_motor_loss_aggregate: float | Unset = UNSET
     ac_degradation_loss_aggregate: float | Unset = UNSET
-    ac_le_tid_loss_aggregate: float | Unset = UNSET
+    ac_letid_loss_aggregate: float | Unset = UNSET
     mv_tx_loss_aggregate: float | Unset = UNSET
     collector_loss_aggregate: float | Unset = UNSET
     ohmic_power_loss: float | Unset = UNSET
     power_off_mpp_loss_aggregate: float | Unset = UNSET
     degradation_loss_aggregate: float | Unset = UNSET
-    le_tid_loss_aggregate: float | Unset = UNSET
+    letid_loss_aggregate: float | Unset = UNSET
     data_acquisition_auxiliary_loss: float | Unset = UNSET
     power_dissipated_bythe_system: float | Unset = UNSET
     irradiance_weighted_mod_temp_aggregate: float | Unset = UNSET
@@ -162,7 +167,7 @@ class PowerPlantCalculationResultDetail:
 
         ac_degradation_loss_aggregate = self.ac_degradation_loss_aggregate
 
-        ac_le_tid_loss_aggregate = self.ac_le_tid_loss_aggregate
+        ac_letid_loss_aggregate = self.ac_letid_loss_aggregate
 
         mv_tx_loss_aggregate = self.mv_tx_loss_aggregate
 
@@ -174,7 +179,7 @@ class PowerPlantCalculationResultDetail:
 
         degradation_loss_aggregate = self.degradation_loss_aggregate
 
-        le_tid_loss_aggregate = self.le_tid_loss_aggregate
+        letid_loss_aggregate = self.letid_loss_aggregate
 
         data_acquisition_auxiliary_loss = self.data_acquisition_auxiliary_loss
 
@@ -263,8 +268,8 @@ class PowerPlantCalculationResultDetail:
             field_dict["trackerMotorLossAggregate"] = tracker_motor_loss_aggregate
         if ac_degradation_loss_aggregate is not UNSET:
             field_dict["acDegradationLossAggregate"] = ac_degradation_loss_aggregate
-        if ac_le_tid_loss_aggregate is not UNSET:
-            field_dict["acLeTIDLossAggregate"] = ac_le_tid_loss_aggregate
+        if ac_letid_loss_aggregate is not UNSET:
+            field_dict["acLeTIDLossAggregate"] = ac_letid_loss_aggregate
         if mv_tx_loss_aggregate is not UNSET:
             field_dict["mvTxLossAggregate"] = mv_tx_loss_aggregate
         if collector_loss_aggregate is not UNSET:
@@ -275,8 +280,8 @@ class PowerPlantCalculationResultDetail:
             field_dict["powerOffMppLossAggregate"] = power_off_mpp_loss_aggregate
         if degradation_loss_aggregate is not UNSET:
             field_dict["degradationLossAggregate"] = degradation_loss_aggregate
-        if le_tid_loss_aggregate is not UNSET:
-            field_dict["leTIDLossAggregate"] = le_tid_loss_aggregate
+        if letid_loss_aggregate is not UNSET:
+            field_dict["leTIDLossAggregate"] = letid_loss_aggregate
         if data_acquisition_auxiliary_loss is not UNSET:
             field_dict["dataAcquisitionAuxiliaryLoss"] = data_acquisition_auxiliary_loss
         if power_dissipated_bythe_system is not UNSET:
@@ -417,7 +422,7 @@ class PowerPlantCalculationResultDetail:
 
         ac_degradation_loss_aggregate = d.pop("acDegradationLossAggregate", UNSET)
 
-        ac_le_tid_loss_aggregate = d.pop("acLeTIDLossAggregate", UNSET)
+        ac_letid_loss_aggregate = d.pop("acLeTIDLossAggregate", UNSET)
 
         mv_tx_loss_aggregate = d.pop("mvTxLossAggregate", UNSET)
 
@@ -429,7 +434,7 @@ class PowerPlantCalculationResultDetail:
 
         degradation_loss_aggregate = d.pop("degradationLossAggregate", UNSET)
 
-        le_tid_loss_aggregate = d.pop("leTIDLossAggregate", UNSET)
+        letid_loss_aggregate = d.pop("leTIDLossAggregate", UNSET)
 
         data_acquisition_auxiliary_loss = d.pop("dataAcquisitionAuxiliaryLoss", UNSET)
 
@@ -481,13 +486,13 @@ class PowerPlantCalculationResultDetail:
             inv_power_ac_aggregate=inv_power_ac_aggregate,
             tracker_motor_loss_aggregate=tracker_motor_loss_aggregate,
             ac_degradation_loss_aggregate=ac_degradation_loss_aggregate,
-            ac_le_tid_loss_aggregate=ac_le_tid_loss_aggregate,
+            ac_letid_loss_aggregate=ac_letid_loss_aggregate,
             mv_tx_loss_aggregate=mv_tx_loss_aggregate,
             collector_loss_aggregate=collector_loss_aggregate,
             ohmic_power_loss=ohmic_power_loss,
             power_off_mpp_loss_aggregate=power_off_mpp_loss_aggregate,
             degradation_loss_aggregate=degradation_loss_aggregate,
-            le_tid_loss_aggregate=le_tid_loss_aggregate,
+            letid_loss_aggregate=letid_loss_aggregate,
             data_acquisition_auxiliary_loss=data_acquisition_auxiliary_loss,
             power_dissipated_bythe_system=power_dissipated_bythe_system,
             irradiance_weighted_mod_temp_aggregate=irradiance_weighted_mod_temp_aggregate,

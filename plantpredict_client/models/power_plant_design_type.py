@@ -5,6 +5,8 @@ from typing import Any
 
 
 class PowerPlantDesignType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.PowerPlantDesignType``. Held by: ``PowerPlant.power_plant_design_type``."""
+
     SIMPLE = 0
     ADVANCED = 1
 

@@ -22,6 +22,8 @@ T = TypeVar("T", bound="PowerPlantInverter")
 
 @_attrs_define
 class PowerPlantInverter:
+    """The API's ``PlantPredict.Entities.PowerPlants.PVInverter``. Held by: ``PowerPlantArray.inverters``."""
+
     repeater: int | Unset = UNSET
     id: int | Unset = UNSET
     description: None | str | Unset = UNSET
@@ -30,10 +32,10 @@ class PowerPlantInverter:
     dc_fields: list[DCField] | None | Unset = UNSET
     inverter_id: int | None | Unset = UNSET
     inverter: Inverter | None | Unset = UNSET
-    setpointk_w: float | Unset = UNSET
+    setpoint_kw: float | Unset = UNSET
     power_factor: float | Unset = UNSET
     design_derate: float | Unset = UNSET
-    k_va_rating: float | Unset = UNSET
+    kva_rating: float | Unset = UNSET
     total_module_area: float | Unset = UNSET
     derate_time_series_id: int | None | Unset = UNSET
     derate_time_series: None | TimeSeries | Unset = UNSET
@@ -114,13 +116,13 @@ class PowerPlantInverter:
         else:
             inverter = self.inverter
 
-        setpointk_w = self.setpointk_w
+        setpoint_kw = self.setpoint_kw
 
         power_factor = self.power_factor
 
         design_derate = self.design_derate
 
-        k_va_rating = self.k_va_rating
+        kva_rating = self.kva_rating
 
         total_module_area = self.total_module_area
 
@@ -245,14 +247,14 @@ class PowerPlantInverter:
             field_dict["inverterId"] = inverter_id
         if inverter is not UNSET:
             field_dict["inverter"] = inverter
-        if setpointk_w is not UNSET:
-            field_dict["setpointkW"] = setpointk_w
+        if setpoint_kw is not UNSET:
+            field_dict["setpointkW"] = setpoint_kw
         if power_factor is not UNSET:
             field_dict["powerFactor"] = power_factor
         if design_derate is not UNSET:
             field_dict["designDerate"] = design_derate
-        if k_va_rating is not UNSET:
-            field_dict["kVARating"] = k_va_rating
+        if kva_rating is not UNSET:
+            field_dict["kVARating"] = kva_rating
         if total_module_area is not UNSET:
             field_dict["totalModuleArea"] = total_module_area
         if derate_time_series_id is not UNSET:
@@ -392,13 +394,13 @@ class PowerPlantInverter:
 
         inverter = _parse_inverter(d.pop("inverter", UNSET))
 
-        setpointk_w = d.pop("setpointkW", UNSET)
+        setpoint_kw = d.pop("setpointkW", UNSET)
 
         power_factor = d.pop("powerFactor", UNSET)
 
         design_derate = d.pop("designDerate", UNSET)
 
-        k_va_rating = d.pop("kVARating", UNSET)
+        kva_rating = d.pop("kVARating", UNSET)
 
         total_module_area = d.pop("totalModuleArea", UNSET)
 
@@ -597,10 +599,10 @@ class PowerPlantInverter:
             dc_fields=dc_fields,
             inverter_id=inverter_id,
             inverter=inverter,
-            setpointk_w=setpointk_w,
+            setpoint_kw=setpoint_kw,
             power_factor=power_factor,
             design_derate=design_derate,
-            k_va_rating=k_va_rating,
+            kva_rating=kva_rating,
             total_module_area=total_module_area,
             derate_time_series_id=derate_time_series_id,
             derate_time_series=derate_time_series,

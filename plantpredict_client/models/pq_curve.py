@@ -19,6 +19,8 @@ T = TypeVar("T", bound="PQCurve")
 
 @_attrs_define
 class PQCurve:
+    """The API's ``PlantPredict.Entities.Types.PQCurve``. Held by: ``Inverter.pq_curves``."""
+
     id: int | Unset = UNSET
     temperature: float | Unset = UNSET
     pq_points: list[PQPoint] | None | Unset = UNSET

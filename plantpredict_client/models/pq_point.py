@@ -15,6 +15,8 @@ T = TypeVar("T", bound="PQPoint")
 
 @_attrs_define
 class PQPoint:
+    """The API's ``PlantPredict.Entities.Types.PQPoint``. Held by: ``PQCurve.pq_points``."""
+
     id: int | Unset = UNSET
     active_power_p: float | Unset = UNSET
     reactive_power_q: float | Unset = UNSET

@@ -61,6 +61,13 @@ T = TypeVar("T", bound="Prediction")
 
 @_attrs_define
 class Prediction:
+    """The API's ``PlantPredict.Entities.Prediction``. Answered by: ``client.predictions.get``,
+    ``client.predictions.get_hydrated``, ``client.predictions.list``. Sent to: ``client.predictions.create``,
+    ``client.predictions.update``, ``client.predictions.update_notes``, ``client.predictions.update_title``. Held by:
+    ``Prediction.child_predictions``, ``Project.predictions``.
+
+    """
+
     id: int | Unset = UNSET
     name: None | str | Unset = UNSET
     description: None | str | Unset = UNSET
@@ -73,16 +80,25 @@ class Prediction:
     last_modified_by_id: int | Unset = UNSET
     last_modified_by: ApplicationUser | None | Unset = UNSET
     status: None | PredictionStatusEnum | Unset = UNSET
+    """ PredictionStatusEnum """
     start: datetime.datetime | None | Unset = UNSET
+    """ ISO-8601 datetime as returned by the PlantPredict API. May or may not include a timezone offset; treat as
+    server-local when no offset is present. """
     end: datetime.datetime | None | Unset = UNSET
+    """ ISO-8601 datetime as returned by the PlantPredict API. May or may not include a timezone offset; treat as
+    server-local when no offset is present. """
     last_published_date_to_queue: datetime.datetime | None | Unset = UNSET
     start_index: int | Unset = UNSET
     end_index: int | Unset = UNSET
     year_repeater: int | Unset = UNSET
     transposition_model: None | TranspositionModelType | Unset = UNSET
+    """ TranspositionModelType """
     perez_coefficients: None | PerezCoefficientsEnum | Unset = UNSET
+    """ PerezCoefficientsEnum """
     diffuse_direct_decomp_model: DiffuseDirectDecompModelType | None | Unset = UNSET
+    """ DiffuseDirectDecompModelType """
     circumsolar_treatment: CircumsolarTreatmentType | None | Unset = UNSET
+    """ CircumsolarTreatmentType """
     diffuse_direct_decomp_model_executed: bool | Unset = UNSET
     use_meteo_dni: bool | Unset = UNSET
     use_meteo_poai: bool | Unset = UNSET
@@ -90,14 +106,21 @@ class Prediction:
     use_leap_years: bool | Unset = UNSET
     use_weather_file_albedo_data: bool | Unset = UNSET
     use_metastability: bool | Unset = UNSET
-    enable_le_tid: bool | Unset = UNSET
+    enable_letid: bool | Unset = UNSET
     air_mass_model: AirMassModelType | None | Unset = UNSET
+    """ AirMassModelType """
     soiling_model: None | SoilingModelType | Unset = UNSET
+    """ SoilingModelType """
     mod_temp_model: ModuleTemperatureModelType | None | Unset = UNSET
+    """ ModuleTemperatureModelType """
     inc_angle_model: IncidenceAngleModelType | None | Unset = UNSET
+    """ IncidenceAngleModelType """
     direct_beam_shading_model: DirectBeamShadingModel | None | Unset = UNSET
+    """ DirectBeamShadingModel """
     degradation_model: DegradationModel | None | Unset = UNSET
+    """ DegradationModel """
     diffuse_shading_model: DiffuseShadingModel | None | Unset = UNSET
+    """ DiffuseShadingModel """
     linear_degradation_rate: float | Unset = UNSET
     first_year_degradation: bool | Unset = UNSET
     non_linear_degradation_rates: list[NonLinearDegradationRate] | None | Unset = UNSET
@@ -111,6 +134,7 @@ class Prediction:
     error_spa_var: float | Unset = UNSET
     site_result_list: list[SiteStructureCalculationResultDetail] | None | Unset = UNSET
     spectral_shift_model: None | SpectralShiftModel | Unset = UNSET
+    """ SpectralShiftModel """
     spectral_weather_type: None | SpectralWeatherType | Unset = UNSET
     power_plant_id: int | None | Unset = UNSET
     power_plant: None | PowerPlant | Unset = UNSET
@@ -118,6 +142,7 @@ class Prediction:
     horizon_details: list[HorizonDetail] | None | Unset = UNSET
     ashrae_station: None | str | Unset = UNSET
     ashrae_version: int | Unset = UNSET
+    """ AshraeVersionEnum """
     heat996: float | None | Unset = UNSET
     cool996: float | None | Unset = UNSET
     max_50_year: float | None | Unset = UNSET
@@ -159,6 +184,7 @@ class Prediction:
     batch_step_variable: list[BatchStepVariable] | None | Unset = UNSET
     batch_qualified: bool | Unset = UNSET
     logic_version: None | PredictionVersionEnum | Unset = UNSET
+    """ PredictionVersionEnum """
     map_kml: None | str | Unset = UNSET
     map_builder_create_dc_as: MapBuilderCreateDCOptions | None | Unset = UNSET
     use_map_builder: bool | Unset = UNSET
@@ -352,7 +378,7 @@ class Prediction:
 
         use_metastability = self.use_metastability
 
-        enable_le_tid = self.enable_le_tid
+        enable_letid = self.enable_letid
 
         air_mass_model: int | None | Unset
         if isinstance(self.air_mass_model, Unset):
@@ -976,8 +1002,8 @@ class Prediction:
             field_dict["useWeatherFileAlbedoData"] = use_weather_file_albedo_data
         if use_metastability is not UNSET:
             field_dict["useMetastability"] = use_metastability
-        if enable_le_tid is not UNSET:
-            field_dict["enableLeTID"] = enable_le_tid
+        if enable_letid is not UNSET:
+            field_dict["enableLeTID"] = enable_letid
         if air_mass_model is not UNSET:
             field_dict["airMassModel"] = air_mass_model
         if soiling_model is not UNSET:
@@ -1448,7 +1474,7 @@ class Prediction:
 
         use_metastability = d.pop("useMetastability", UNSET)
 
-        enable_le_tid = d.pop("enableLeTID", UNSET)
+        enable_letid = d.pop("enableLeTID", UNSET)
 
         def _parse_air_mass_model(data: object) -> AirMassModelType | None | Unset:
             if data is None:
@@ -2470,7 +2496,7 @@ class Prediction:
             use_leap_years=use_leap_years,
             use_weather_file_albedo_data=use_weather_file_albedo_data,
             use_metastability=use_metastability,
-            enable_le_tid=enable_le_tid,
+            enable_letid=enable_letid,
             air_mass_model=air_mass_model,
             soiling_model=soiling_model,
             mod_temp_model=mod_temp_model,

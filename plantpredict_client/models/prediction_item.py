@@ -27,6 +27,8 @@ T = TypeVar("T", bound="PredictionItem")
 
 @_attrs_define
 class PredictionItem:
+    """The API's ``PlantPredict.Entities.DTO.PredictionItem``. Answered by: ``client.predictions.overview``."""
+
     id: int | Unset = UNSET
     name: None | str | Unset = UNSET
     description: None | str | Unset = UNSET

@@ -15,6 +15,11 @@ T = TypeVar("T", bound="PredictionItemApplicationUser")
 
 @_attrs_define
 class PredictionItemApplicationUser:
+    """The API's ``PlantPredict.Entities.DTO.PredictionItemApplicationUser``. Held by: ``PredictionItem.last_modified_by``,
+    ``ProjectItemPrediction.last_modified_by``.
+
+    """
+
     first_name: None | str | Unset = UNSET
     last_name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

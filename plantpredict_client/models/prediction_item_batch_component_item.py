@@ -15,6 +15,12 @@ T = TypeVar("T", bound="PredictionItemBatchComponentItem")
 
 @_attrs_define
 class PredictionItemBatchComponentItem:
+    """The API's ``PlantPredict.Entities.DTO.PredictionItemBatchComponentItem``. Held by:
+    ``PredictionItemBatchComponents.base_prediction``, ``PredictionItemBatchComponents.inverter``,
+    ``PredictionItemBatchComponents.module``, ``PredictionItemBatchComponents.weather``.
+
+    """
+
     name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

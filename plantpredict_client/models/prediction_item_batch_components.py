@@ -19,6 +19,8 @@ T = TypeVar("T", bound="PredictionItemBatchComponents")
 
 @_attrs_define
 class PredictionItemBatchComponents:
+    """The API's ``PlantPredict.Entities.DTO.PredictionItemBatchComponents``. Held by: ``PredictionItem.batch_components``."""
+
     inverter: None | PredictionItemBatchComponentItem | Unset = UNSET
     module: None | PredictionItemBatchComponentItem | Unset = UNSET
     weather: None | PredictionItemBatchComponentItem | Unset = UNSET

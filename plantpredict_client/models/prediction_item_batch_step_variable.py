@@ -16,6 +16,11 @@ T = TypeVar("T", bound="PredictionItemBatchStepVariable")
 
 @_attrs_define
 class PredictionItemBatchStepVariable:
+    """The API's ``PlantPredict.Entities.DTO.PredictionItemBatchStepVariable``. Held by:
+    ``PredictionItem.batch_step_variables``.
+
+    """
+
     id: int | Unset = UNSET
     var_type: BatchStepVariableTypeEnum | None | Unset = UNSET
     start: float | Unset = UNSET

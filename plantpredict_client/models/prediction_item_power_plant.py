@@ -20,6 +20,8 @@ T = TypeVar("T", bound="PredictionItemPowerPlant")
 
 @_attrs_define
 class PredictionItemPowerPlant:
+    """The API's ``PlantPredict.Entities.DTO.PredictionItemPowerPlant``. Held by: ``PredictionItem.power_plant``."""
+
     id: int | Unset = UNSET
     inverters: list[PredictionItemPowerPlantItem] | None | Unset = UNSET
     modules: list[PredictionItemPowerPlantItem] | None | Unset = UNSET

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="PredictionItemPowerPlantESS")
 
 @_attrs_define
 class PredictionItemPowerPlantESS:
+    """The API's ``PlantPredict.Entities.DTO.PredictionItemPowerPlantESS``. Held by: ``PredictionItemPowerPlant.ess``."""
+
     nameplate_energy_capacity: float | Unset = UNSET
     inverter_capacity: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

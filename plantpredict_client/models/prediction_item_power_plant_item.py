@@ -15,6 +15,11 @@ T = TypeVar("T", bound="PredictionItemPowerPlantItem")
 
 @_attrs_define
 class PredictionItemPowerPlantItem:
+    """The API's ``PlantPredict.Entities.DTO.PredictionItemPowerPlantItem``. Held by:
+    ``PredictionItemPowerPlant.inverters``, ``PredictionItemPowerPlant.modules``.
+
+    """
+
     name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

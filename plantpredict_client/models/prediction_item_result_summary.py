@@ -15,6 +15,8 @@ T = TypeVar("T", bound="PredictionItemResultSummary")
 
 @_attrs_define
 class PredictionItemResultSummary:
+    """The API's ``PlantPredict.Entities.DTO.PredictionItemResultSummary``. Held by: ``PredictionItem.result_summary``."""
+
     id: int | Unset = UNSET
     global_horizontal_irradiance: float | None | Unset = UNSET
     plane_of_array_irradiance: float | None | Unset = UNSET

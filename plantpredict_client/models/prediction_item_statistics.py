@@ -16,6 +16,8 @@ T = TypeVar("T", bound="PredictionItemStatistics")
 
 @_attrs_define
 class PredictionItemStatistics:
+    """The API's ``PlantPredict.Entities.DTO.PredictionItemStatistics``. Held by: ``PredictionItem.statistics``."""
+
     ac_size: float | None | Unset = UNSET
     dc_size: float | None | Unset = UNSET
     dcac_ratio: float | None | Unset = UNSET

@@ -5,9 +5,13 @@ from typing import Any
 
 
 class PredictionItemStatisticsTrackingTypeEnum(IntEnum):
-    VALUE_0 = 0
-    VALUE_1 = 1
-    VALUE_2 = 2
+    """The API's ``PlantPredict.Entities.Enums.PredictionItemStatisticsTrackingTypeEnum``. Held by:
+    ``PredictionItemStatistics.avg_mounting_type``, ``ProjectItemPredictionStatistics.avg_mounting_type``. No
+    document names this value: VALUE_3."""
+
+    FIXED_TILT = 0
+    HORIZONTAL_TRACKER = 1
+    SEASONAL_TILT = 2
     VALUE_3 = 3
 
     def __str__(self) -> str:

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="PredictionItemWeather")
 
 @_attrs_define
 class PredictionItemWeather:
+    """The API's ``PlantPredict.Entities.DTO.PredictionItemWeather``. Held by: ``PredictionItem.weather``."""
+
     id: int | None | Unset = UNSET
     name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

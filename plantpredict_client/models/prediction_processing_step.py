@@ -5,6 +5,13 @@ from typing import Any
 
 
 class PredictionProcessingStep(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.PredictionProcessingStep``. Held by: ``Prediction.processing_step``. No
+    document names these values: VALUE_0, VALUE_1, VALUE_2, VALUE_3, VALUE_4, VALUE_5, VALUE_6, VALUE_7, VALUE_8,
+    VALUE_9, VALUE_10, VALUE_11, VALUE_12, VALUE_13, VALUE_14, VALUE_15, VALUE_16, VALUE_17, VALUE_18, VALUE_19,
+    VALUE_20, VALUE_21, VALUE_22, VALUE_23, VALUE_24, VALUE_25, VALUE_26, VALUE_27, VALUE_28, VALUE_29, VALUE_30,
+    VALUE_31, VALUE_32, VALUE_33, VALUE_34, VALUE_35, VALUE_36, VALUE_37, VALUE_38, VALUE_39, VALUE_40, VALUE_41,
+    VALUE_42."""
+
     VALUE_0 = 0
     VALUE_1 = 1
     VALUE_2 = 2

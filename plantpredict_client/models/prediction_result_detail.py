@@ -16,6 +16,8 @@ T = TypeVar("T", bound="PredictionResultDetail")
 
 @_attrs_define
 class PredictionResultDetail:
+    """The API's ``PlantPredict.Entities.PredictionResultDetail``. Held by: ``Prediction.result_detail``."""
+
     index: int | Unset = UNSET
     time_stamp: datetime.datetime | Unset = UNSET
     plant_power_generated: float | Unset = UNSET
@@ -30,9 +32,9 @@ class PredictionResultDetail:
     spectral_loss: float | None | Unset = UNSET
     module_aggregate_hold: float | None | Unset = UNSET
     poai_aggregate_hold: float | None | Unset = UNSET
-    esspv_energy: float | Unset = UNSET
+    ess_pv_energy: float | Unset = UNSET
     ess_battery_energy: float | Unset = UNSET
-    esspv_energy_net: float | Unset = UNSET
+    ess_pv_energy_net: float | Unset = UNSET
     ess_battery_energy_net: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -103,11 +105,11 @@ class PredictionResultDetail:
         else:
             poai_aggregate_hold = self.poai_aggregate_hold
 
-        esspv_energy = self.esspv_energy
+        ess_pv_energy = self.ess_pv_energy
 
         ess_battery_energy = self.ess_battery_energy
 
-        esspv_energy_net = self.esspv_energy_net
+        ess_pv_energy_net = self.ess_pv_energy_net
 
         ess_battery_energy_net = self.ess_battery_energy_net
 
@@ -142,12 +144,12 @@ class PredictionResultDetail:
             field_dict["moduleAggregateHold"] = module_aggregate_hold
         if poai_aggregate_hold is not UNSET:
             field_dict["poaiAggregateHold"] = poai_aggregate_hold
-        if esspv_energy is not UNSET:
-            field_dict["esspvEnergy"] = esspv_energy
+        if ess_pv_energy is not UNSET:
+            field_dict["esspvEnergy"] = ess_pv_energy
         if ess_battery_energy is not UNSET:
             field_dict["essBatteryEnergy"] = ess_battery_energy
-        if esspv_energy_net is not UNSET:
-            field_dict["esspvEnergyNet"] = esspv_energy_net
+        if ess_pv_energy_net is not UNSET:
+            field_dict["esspvEnergyNet"] = ess_pv_energy_net
         if ess_battery_energy_net is not UNSET:
             field_dict["essBatteryEnergyNet"] = ess_battery_energy_net
 
@@ -252,11 +254,11 @@ class PredictionResultDetail:
 
         poai_aggregate_hold = _parse_poai_aggregate_hold(d.pop("poaiAggregateHold", UNSET))
 
-        esspv_energy = d.pop("esspvEnergy", UNSET)
+        ess_pv_energy = d.pop("esspvEnergy", UNSET)
 
         ess_battery_energy = d.pop("essBatteryEnergy", UNSET)
 
-        esspv_energy_net = d.pop("esspvEnergyNet", UNSET)
+        ess_pv_energy_net = d.pop("esspvEnergyNet", UNSET)
 
         ess_battery_energy_net = d.pop("essBatteryEnergyNet", UNSET)
 
@@ -275,9 +277,9 @@ class PredictionResultDetail:
             spectral_loss=spectral_loss,
             module_aggregate_hold=module_aggregate_hold,
             poai_aggregate_hold=poai_aggregate_hold,
-            esspv_energy=esspv_energy,
+            ess_pv_energy=ess_pv_energy,
             ess_battery_energy=ess_battery_energy,
-            esspv_energy_net=esspv_energy_net,
+            ess_pv_energy_net=ess_pv_energy_net,
             ess_battery_energy_net=ess_battery_energy_net,
         )
 

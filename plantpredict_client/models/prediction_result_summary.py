@@ -26,26 +26,49 @@ T = TypeVar("T", bound="PredictionResultSummary")
 
 @_attrs_define
 class PredictionResultSummary:
+    """The API's ``PlantPredict.Entities.PredictionResultSummary``. Answered by: ``client.results.common_summary``,
+    ``client.results.summary``. Held by: ``Prediction.result_summary``.
+
+    """
+
     id: int | Unset = UNSET
     prediction_name: str | Unset = UNSET
     run_by: str | Unset = UNSET
     time_of_prediction: datetime.datetime | Unset = UNSET
+    """ ISO-8601 datetime as returned by the PlantPredict API. May or may not include a timezone offset; treat as
+    server-local when no offset is present. """
     elapsed_time_minutes: float | Unset = UNSET
     exec_date: datetime.datetime | Unset = UNSET
+    """ ISO-8601 datetime as returned by the PlantPredict API. May or may not include a timezone offset; treat as
+    server-local when no offset is present. """
     tool_name: str | Unset = UNSET
     tool_version: str | Unset = UNSET
     start: datetime.datetime | Unset = UNSET
+    """ ISO-8601 datetime as returned by the PlantPredict API. May or may not include a timezone offset; treat as
+    server-local when no offset is present. """
     end: datetime.datetime | Unset = UNSET
+    """ ISO-8601 datetime as returned by the PlantPredict API. May or may not include a timezone offset; treat as
+    server-local when no offset is present. """
     decomposition_model: str | Unset = UNSET
+    """ DiffuseDirectDecompModelType """
     transposition_model: str | Unset = UNSET
+    """ TranspositionModelType """
     perez_coefficients: str | Unset = UNSET
+    """ PerezCoefficientsEnum """
     inc_model: str | Unset = UNSET
+    """ IncidenceAngleModelType """
     air_mass_model: str | Unset = UNSET
+    """ AirMassModelType """
     module_temperature_model: str | Unset = UNSET
+    """ ModuleTemperatureModelType """
     degradation_model: str | Unset = UNSET
+    """ DegradationModel """
     circumsolar_treatment: str | Unset = UNSET
+    """ CircumsolarTreatmentType """
     direct_shading_model: None | str | Unset = UNSET
+    """ DirectBeamShadingModel """
     diffuse_shading_model: None | str | Unset = UNSET
+    """ DiffuseShadingModel """
     degradation_rate: float | Unset = UNSET
     non_linear_degradation_rates: list[NonLinearDegradationRate] | None | Unset = UNSET
     light_and_elevation_temperature_degradation_rates: list[LightAndElevationTemperatureDegradation] | None | Unset = (
@@ -115,7 +138,7 @@ class PredictionResultSummary:
     has_bifacial: bool | Unset = UNSET
     use_sun_solve_parameters: bool | Unset = UNSET
     use_leap_years: bool | Unset = UNSET
-    use_le_tid: bool | Unset = UNSET
+    use_letid: bool | Unset = UNSET
     is_draft: bool | Unset = UNSET
     prediction_year_summary: list[PredictionYearSummary] | None | Unset = UNSET
     report_ess_power_capacity: None | str | Unset = UNSET
@@ -123,7 +146,7 @@ class PredictionResultSummary:
     report_title: None | str | Unset = UNSET
     prediction_status: None | str | Unset = UNSET
     report_show_monthly_sums: bool | Unset = UNSET
-    le_tid_rates: list[LightAndElevationTemperatureDegradation] | None | Unset = UNSET
+    letid_rates: list[LightAndElevationTemperatureDegradation] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -438,7 +461,7 @@ class PredictionResultSummary:
 
         use_leap_years = self.use_leap_years
 
-        use_le_tid = self.use_le_tid
+        use_letid = self.use_letid
 
         is_draft = self.is_draft
 
@@ -480,17 +503,17 @@ class PredictionResultSummary:
 
         report_show_monthly_sums = self.report_show_monthly_sums
 
-        le_tid_rates: list[dict[str, Any]] | None | Unset
-        if isinstance(self.le_tid_rates, Unset):
-            le_tid_rates = UNSET
-        elif isinstance(self.le_tid_rates, list):
-            le_tid_rates = []
-            for le_tid_rates_type_0_item_data in self.le_tid_rates:
+        letid_rates: list[dict[str, Any]] | None | Unset
+        if isinstance(self.letid_rates, Unset):
+            letid_rates = UNSET
+        elif isinstance(self.letid_rates, list):
+            letid_rates = []
+            for le_tid_rates_type_0_item_data in self.letid_rates:
                 le_tid_rates_type_0_item = le_tid_rates_type_0_item_data.to_dict()
-                le_tid_rates.append(le_tid_rates_type_0_item)
+                letid_rates.append(le_tid_rates_type_0_item)
 
         else:
-            le_tid_rates = self.le_tid_rates
+            letid_rates = self.letid_rates
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -671,8 +694,8 @@ class PredictionResultSummary:
             field_dict["useSunSolveParameters"] = use_sun_solve_parameters
         if use_leap_years is not UNSET:
             field_dict["useLeapYears"] = use_leap_years
-        if use_le_tid is not UNSET:
-            field_dict["useLeTID"] = use_le_tid
+        if use_letid is not UNSET:
+            field_dict["useLeTID"] = use_letid
         if is_draft is not UNSET:
             field_dict["isDraft"] = is_draft
         if prediction_year_summary is not UNSET:
@@ -687,8 +710,8 @@ class PredictionResultSummary:
             field_dict["predictionStatus"] = prediction_status
         if report_show_monthly_sums is not UNSET:
             field_dict["reportShowMonthlySums"] = report_show_monthly_sums
-        if le_tid_rates is not UNSET:
-            field_dict["leTIDRates"] = le_tid_rates
+        if letid_rates is not UNSET:
+            field_dict["leTIDRates"] = letid_rates
 
         return field_dict
 
@@ -1127,7 +1150,7 @@ class PredictionResultSummary:
 
         use_leap_years = d.pop("useLeapYears", UNSET)
 
-        use_le_tid = d.pop("useLeTID", UNSET)
+        use_letid = d.pop("useLeTID", UNSET)
 
         is_draft = d.pop("isDraft", UNSET)
 
@@ -1193,7 +1216,7 @@ class PredictionResultSummary:
 
         report_show_monthly_sums = d.pop("reportShowMonthlySums", UNSET)
 
-        def _parse_le_tid_rates(data: object) -> list[LightAndElevationTemperatureDegradation] | None | Unset:
+        def _parse_letid_rates(data: object) -> list[LightAndElevationTemperatureDegradation] | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -1215,7 +1238,7 @@ class PredictionResultSummary:
                 pass
             return cast(list[LightAndElevationTemperatureDegradation] | None | Unset, data)
 
-        le_tid_rates = _parse_le_tid_rates(d.pop("leTIDRates", UNSET))
+        letid_rates = _parse_letid_rates(d.pop("leTIDRates", UNSET))
 
         _model_instance_ = cls(
             id=id,
@@ -1305,7 +1328,7 @@ class PredictionResultSummary:
             has_bifacial=has_bifacial,
             use_sun_solve_parameters=use_sun_solve_parameters,
             use_leap_years=use_leap_years,
-            use_le_tid=use_le_tid,
+            use_letid=use_letid,
             is_draft=is_draft,
             prediction_year_summary=prediction_year_summary,
             report_ess_power_capacity=report_ess_power_capacity,
@@ -1313,7 +1336,7 @@ class PredictionResultSummary:
             report_title=report_title,
             prediction_status=prediction_status,
             report_show_monthly_sums=report_show_monthly_sums,
-            le_tid_rates=le_tid_rates,
+            letid_rates=letid_rates,
         )
 
         _model_instance_.additional_properties = d

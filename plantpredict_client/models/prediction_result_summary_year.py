@@ -22,6 +22,8 @@ T = TypeVar("T", bound="PredictionResultSummaryYear")
 
 @_attrs_define
 class PredictionResultSummaryYear:
+    """The API's ``PlantPredict.Entities.PredictionResultSummaryYear``. Held by: ``PredictionResultSummary.years``."""
+
     id: int | Unset = UNSET
     year: int | Unset = UNSET
     year_index: int | Unset = UNSET
@@ -52,7 +54,7 @@ class PredictionResultSummaryYear:
     inverter_efficiency_loss: float | Unset = UNSET
     inverter_limitation_loss: float | Unset = UNSET
     degradation_loss: float | Unset = UNSET
-    le_tid_loss: float | Unset = UNSET
+    letid_loss: float | Unset = UNSET
     inverter_cooling_loss: float | Unset = UNSET
     tracker_motor_loss: float | Unset = UNSET
     data_acquisition_aux_loss: float | Unset = UNSET
@@ -64,16 +66,16 @@ class PredictionResultSummaryYear:
     monthly_sums: MonthlySums | None | Unset = UNSET
     has_ess_system: bool | Unset = UNSET
     ess_inverter_efficiency_loss: float | Unset = UNSET
-    essmv_transformers_loss: float | Unset = UNSET
-    esshvac_loss: float | Unset = UNSET
-    essdc_roundtrip_efficiency_loss: float | Unset = UNSET
-    esspv_energy: float | Unset = UNSET
+    ess_mv_transformers_loss: float | Unset = UNSET
+    ess_hvac_loss: float | Unset = UNSET
+    ess_dc_roundtrip_efficiency_loss: float | Unset = UNSET
+    ess_pv_energy: float | Unset = UNSET
     ess_battery_energy: float | Unset = UNSET
     backside_eff_poa: float | Unset = UNSET
-    report_essdc_roundtrip_efficiency_loss: None | str | Unset = UNSET
-    report_esshvac_loss: None | str | Unset = UNSET
+    report_ess_dc_roundtrip_efficiency_loss: None | str | Unset = UNSET
+    report_ess_hvac_loss: None | str | Unset = UNSET
     report_ess_inverter_efficiency_loss: None | str | Unset = UNSET
-    report_essmv_transformers_loss: None | str | Unset = UNSET
+    report_ess_mv_transformers_loss: None | str | Unset = UNSET
     show_backside_eff_poa: bool | Unset = UNSET
     use_sun_solve_parameters: bool | Unset = UNSET
     report_sun_solve_transmission_gain_loss: None | str | Unset = UNSET
@@ -169,7 +171,7 @@ class PredictionResultSummaryYear:
 
         degradation_loss = self.degradation_loss
 
-        le_tid_loss = self.le_tid_loss
+        letid_loss = self.letid_loss
 
         inverter_cooling_loss = self.inverter_cooling_loss
 
@@ -211,29 +213,29 @@ class PredictionResultSummaryYear:
 
         ess_inverter_efficiency_loss = self.ess_inverter_efficiency_loss
 
-        essmv_transformers_loss = self.essmv_transformers_loss
+        ess_mv_transformers_loss = self.ess_mv_transformers_loss
 
-        esshvac_loss = self.esshvac_loss
+        ess_hvac_loss = self.ess_hvac_loss
 
-        essdc_roundtrip_efficiency_loss = self.essdc_roundtrip_efficiency_loss
+        ess_dc_roundtrip_efficiency_loss = self.ess_dc_roundtrip_efficiency_loss
 
-        esspv_energy = self.esspv_energy
+        ess_pv_energy = self.ess_pv_energy
 
         ess_battery_energy = self.ess_battery_energy
 
         backside_eff_poa = self.backside_eff_poa
 
-        report_essdc_roundtrip_efficiency_loss: None | str | Unset
-        if isinstance(self.report_essdc_roundtrip_efficiency_loss, Unset):
-            report_essdc_roundtrip_efficiency_loss = UNSET
+        report_ess_dc_roundtrip_efficiency_loss: None | str | Unset
+        if isinstance(self.report_ess_dc_roundtrip_efficiency_loss, Unset):
+            report_ess_dc_roundtrip_efficiency_loss = UNSET
         else:
-            report_essdc_roundtrip_efficiency_loss = self.report_essdc_roundtrip_efficiency_loss
+            report_ess_dc_roundtrip_efficiency_loss = self.report_ess_dc_roundtrip_efficiency_loss
 
-        report_esshvac_loss: None | str | Unset
-        if isinstance(self.report_esshvac_loss, Unset):
-            report_esshvac_loss = UNSET
+        report_ess_hvac_loss: None | str | Unset
+        if isinstance(self.report_ess_hvac_loss, Unset):
+            report_ess_hvac_loss = UNSET
         else:
-            report_esshvac_loss = self.report_esshvac_loss
+            report_ess_hvac_loss = self.report_ess_hvac_loss
 
         report_ess_inverter_efficiency_loss: None | str | Unset
         if isinstance(self.report_ess_inverter_efficiency_loss, Unset):
@@ -241,11 +243,11 @@ class PredictionResultSummaryYear:
         else:
             report_ess_inverter_efficiency_loss = self.report_ess_inverter_efficiency_loss
 
-        report_essmv_transformers_loss: None | str | Unset
-        if isinstance(self.report_essmv_transformers_loss, Unset):
-            report_essmv_transformers_loss = UNSET
+        report_ess_mv_transformers_loss: None | str | Unset
+        if isinstance(self.report_ess_mv_transformers_loss, Unset):
+            report_ess_mv_transformers_loss = UNSET
         else:
-            report_essmv_transformers_loss = self.report_essmv_transformers_loss
+            report_ess_mv_transformers_loss = self.report_ess_mv_transformers_loss
 
         show_backside_eff_poa = self.show_backside_eff_poa
 
@@ -320,8 +322,8 @@ class PredictionResultSummaryYear:
             field_dict["inverterLimitationLoss"] = inverter_limitation_loss
         if degradation_loss is not UNSET:
             field_dict["degradationLoss"] = degradation_loss
-        if le_tid_loss is not UNSET:
-            field_dict["leTIDLoss"] = le_tid_loss
+        if letid_loss is not UNSET:
+            field_dict["leTIDLoss"] = letid_loss
         if inverter_cooling_loss is not UNSET:
             field_dict["inverterCoolingLoss"] = inverter_cooling_loss
         if tracker_motor_loss is not UNSET:
@@ -344,26 +346,26 @@ class PredictionResultSummaryYear:
             field_dict["hasESSSystem"] = has_ess_system
         if ess_inverter_efficiency_loss is not UNSET:
             field_dict["essInverterEfficiencyLoss"] = ess_inverter_efficiency_loss
-        if essmv_transformers_loss is not UNSET:
-            field_dict["essmvTransformersLoss"] = essmv_transformers_loss
-        if esshvac_loss is not UNSET:
-            field_dict["esshvacLoss"] = esshvac_loss
-        if essdc_roundtrip_efficiency_loss is not UNSET:
-            field_dict["essdcRoundtripEfficiencyLoss"] = essdc_roundtrip_efficiency_loss
-        if esspv_energy is not UNSET:
-            field_dict["esspvEnergy"] = esspv_energy
+        if ess_mv_transformers_loss is not UNSET:
+            field_dict["essmvTransformersLoss"] = ess_mv_transformers_loss
+        if ess_hvac_loss is not UNSET:
+            field_dict["esshvacLoss"] = ess_hvac_loss
+        if ess_dc_roundtrip_efficiency_loss is not UNSET:
+            field_dict["essdcRoundtripEfficiencyLoss"] = ess_dc_roundtrip_efficiency_loss
+        if ess_pv_energy is not UNSET:
+            field_dict["esspvEnergy"] = ess_pv_energy
         if ess_battery_energy is not UNSET:
             field_dict["essBatteryEnergy"] = ess_battery_energy
         if backside_eff_poa is not UNSET:
             field_dict["backsideEffPOA"] = backside_eff_poa
-        if report_essdc_roundtrip_efficiency_loss is not UNSET:
-            field_dict["reportESSDCRoundtripEfficiencyLoss"] = report_essdc_roundtrip_efficiency_loss
-        if report_esshvac_loss is not UNSET:
-            field_dict["reportESSHVACLoss"] = report_esshvac_loss
+        if report_ess_dc_roundtrip_efficiency_loss is not UNSET:
+            field_dict["reportESSDCRoundtripEfficiencyLoss"] = report_ess_dc_roundtrip_efficiency_loss
+        if report_ess_hvac_loss is not UNSET:
+            field_dict["reportESSHVACLoss"] = report_ess_hvac_loss
         if report_ess_inverter_efficiency_loss is not UNSET:
             field_dict["reportESSInverterEfficiencyLoss"] = report_ess_inverter_efficiency_loss
-        if report_essmv_transformers_loss is not UNSET:
-            field_dict["reportESSMVTransformersLoss"] = report_essmv_transformers_loss
+        if report_ess_mv_transformers_loss is not UNSET:
+            field_dict["reportESSMVTransformersLoss"] = report_ess_mv_transformers_loss
         if show_backside_eff_poa is not UNSET:
             field_dict["showBacksideEffPOA"] = show_backside_eff_poa
         if use_sun_solve_parameters is not UNSET:
@@ -488,7 +490,7 @@ class PredictionResultSummaryYear:
 
         degradation_loss = d.pop("degradationLoss", UNSET)
 
-        le_tid_loss = d.pop("leTIDLoss", UNSET)
+        letid_loss = d.pop("leTIDLoss", UNSET)
 
         inverter_cooling_loss = d.pop("inverterCoolingLoss", UNSET)
 
@@ -551,37 +553,37 @@ class PredictionResultSummaryYear:
 
         ess_inverter_efficiency_loss = d.pop("essInverterEfficiencyLoss", UNSET)
 
-        essmv_transformers_loss = d.pop("essmvTransformersLoss", UNSET)
+        ess_mv_transformers_loss = d.pop("essmvTransformersLoss", UNSET)
 
-        esshvac_loss = d.pop("esshvacLoss", UNSET)
+        ess_hvac_loss = d.pop("esshvacLoss", UNSET)
 
-        essdc_roundtrip_efficiency_loss = d.pop("essdcRoundtripEfficiencyLoss", UNSET)
+        ess_dc_roundtrip_efficiency_loss = d.pop("essdcRoundtripEfficiencyLoss", UNSET)
 
-        esspv_energy = d.pop("esspvEnergy", UNSET)
+        ess_pv_energy = d.pop("esspvEnergy", UNSET)
 
         ess_battery_energy = d.pop("essBatteryEnergy", UNSET)
 
         backside_eff_poa = d.pop("backsideEffPOA", UNSET)
 
-        def _parse_report_essdc_roundtrip_efficiency_loss(data: object) -> None | str | Unset:
+        def _parse_report_ess_dc_roundtrip_efficiency_loss(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(None | str | Unset, data)
 
-        report_essdc_roundtrip_efficiency_loss = _parse_report_essdc_roundtrip_efficiency_loss(
+        report_ess_dc_roundtrip_efficiency_loss = _parse_report_ess_dc_roundtrip_efficiency_loss(
             d.pop("reportESSDCRoundtripEfficiencyLoss", UNSET)
         )
 
-        def _parse_report_esshvac_loss(data: object) -> None | str | Unset:
+        def _parse_report_ess_hvac_loss(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(None | str | Unset, data)
 
-        report_esshvac_loss = _parse_report_esshvac_loss(d.pop("reportESSHVACLoss", UNSET))
+        report_ess_hvac_loss = _parse_report_ess_hvac_loss(d.pop("reportESSHVACLoss", UNSET))
 
         def _parse_report_ess_inverter_efficiency_loss(data: object) -> None | str | Unset:
             if data is None:
@@ -594,14 +596,14 @@ class PredictionResultSummaryYear:
             d.pop("reportESSInverterEfficiencyLoss", UNSET)
         )
 
-        def _parse_report_essmv_transformers_loss(data: object) -> None | str | Unset:
+        def _parse_report_ess_mv_transformers_loss(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(None | str | Unset, data)
 
-        report_essmv_transformers_loss = _parse_report_essmv_transformers_loss(
+        report_ess_mv_transformers_loss = _parse_report_ess_mv_transformers_loss(
             d.pop("reportESSMVTransformersLoss", UNSET)
         )
 
@@ -651,7 +653,7 @@ class PredictionResultSummaryYear:
             inverter_efficiency_loss=inverter_efficiency_loss,
             inverter_limitation_loss=inverter_limitation_loss,
             degradation_loss=degradation_loss,
-            le_tid_loss=le_tid_loss,
+            letid_loss=letid_loss,
             inverter_cooling_loss=inverter_cooling_loss,
             tracker_motor_loss=tracker_motor_loss,
             data_acquisition_aux_loss=data_acquisition_aux_loss,
@@ -663,16 +665,16 @@ class PredictionResultSummaryYear:
             monthly_sums=monthly_sums,
             has_ess_system=has_ess_system,
             ess_inverter_efficiency_loss=ess_inverter_efficiency_loss,
-            essmv_transformers_loss=essmv_transformers_loss,
-            esshvac_loss=esshvac_loss,
-            essdc_roundtrip_efficiency_loss=essdc_roundtrip_efficiency_loss,
-            esspv_energy=esspv_energy,
+            ess_mv_transformers_loss=ess_mv_transformers_loss,
+            ess_hvac_loss=ess_hvac_loss,
+            ess_dc_roundtrip_efficiency_loss=ess_dc_roundtrip_efficiency_loss,
+            ess_pv_energy=ess_pv_energy,
             ess_battery_energy=ess_battery_energy,
             backside_eff_poa=backside_eff_poa,
-            report_essdc_roundtrip_efficiency_loss=report_essdc_roundtrip_efficiency_loss,
-            report_esshvac_loss=report_esshvac_loss,
+            report_ess_dc_roundtrip_efficiency_loss=report_ess_dc_roundtrip_efficiency_loss,
+            report_ess_hvac_loss=report_ess_hvac_loss,
             report_ess_inverter_efficiency_loss=report_ess_inverter_efficiency_loss,
-            report_essmv_transformers_loss=report_essmv_transformers_loss,
+            report_ess_mv_transformers_loss=report_ess_mv_transformers_loss,
             show_backside_eff_poa=show_backside_eff_poa,
             use_sun_solve_parameters=use_sun_solve_parameters,
             report_sun_solve_transmission_gain_loss=report_sun_solve_transmission_gain_loss,

@@ -5,6 +5,9 @@ from typing import Any
 
 
 class PredictionStatusEnum(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.PredictionStatusEnum``. Held by: ``Prediction.status``,
+    ``PredictionItem.status``, ``ProjectItemPrediction.status``."""
+
     DRAFT_PRIVATE = 1
     DRAFT_SHARED = 2
     ANALYSIS = 3

@@ -5,6 +5,11 @@ from typing import Any
 
 
 class PredictionStatusSettingsEnum(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.PredictionStatusSettingsEnum``. Held by:
+    ``MiscellaneousSettings.inverter_status``, ``MiscellaneousSettings.module_status``,
+    ``MiscellaneousSettings.prediction_status``, ``MiscellaneousSettings.weather_status``. No document names these
+    values: VALUE_1, VALUE_2."""
+
     VALUE_1 = 1
     VALUE_2 = 2
 

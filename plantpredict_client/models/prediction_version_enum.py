@@ -5,6 +5,8 @@ from typing import Any
 
 
 class PredictionVersionEnum(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.PredictionVersionEnum``. Held by: ``Prediction.logic_version``."""
+
     VERSION_3 = 3
     VERSION_4 = 4
     VERSION_5 = 5

@@ -15,6 +15,11 @@ T = TypeVar("T", bound="PredictionYearSummary")
 
 @_attrs_define
 class PredictionYearSummary:
+    """The API's ``PlantPredict.Entities.DTO.PredictionYearSummary``. Held by:
+    ``PredictionResultSummary.prediction_year_summary``.
+
+    """
+
     year: int | Unset = UNSET
     plane_of_array_insolation: float | Unset = UNSET
     specific_yield: float | Unset = UNSET

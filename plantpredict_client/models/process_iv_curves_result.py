@@ -15,6 +15,8 @@ T = TypeVar("T", bound="ProcessIvCurvesResult")
 
 @_attrs_define
 class ProcessIvCurvesResult:
+    """A type of the reference document. Answered by: ``client.modules.process_iv_curves``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

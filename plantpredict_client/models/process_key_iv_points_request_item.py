@@ -15,6 +15,8 @@ T = TypeVar("T", bound="ProcessKeyIvPointsRequestItem")
 
 @_attrs_define
 class ProcessKeyIvPointsRequestItem:
+    """A type of the reference document. Sent to: ``client.modules.process_key_iv_points``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="ProcessKeyIvPointsResult")
 
 @_attrs_define
 class ProcessKeyIvPointsResult:
+    """A type of the reference document. Answered by: ``client.modules.process_key_iv_points``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

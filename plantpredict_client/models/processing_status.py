@@ -16,10 +16,13 @@ T = TypeVar("T", bound="ProcessingStatus")
 
 @_attrs_define
 class ProcessingStatus:
+    """A type of the reference document. Answered by: ``client.shade_scene.shade_processing_status``."""
+
     id: int | Unset = UNSET
     run_id: str | Unset = UNSET
     percent_complete: float | Unset = UNSET
     processing_status: None | ProcessingStatusEnum | Unset = UNSET
+    """ ProcessingStatusEnum """
     last_published_date_to_queue: str | Unset = UNSET
     """ ISO-8601 datetime as returned by the PlantPredict API. May or may not include a timezone offset; treat as
     server-local when no offset is present. """

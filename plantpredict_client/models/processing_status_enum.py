@@ -5,6 +5,12 @@ from typing import Any
 
 
 class ProcessingStatusEnum(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.ProcessingStatusEnum``. Held by:
+    ``InverterShadeResult.processing_status``, ``Prediction.processing_status``,
+    ``ProcessingStatus.processing_status``, ``Report.processing_status``, ``Reports.processing_status``,
+    ``ShadeEngineInverterRunInfo.processing_status``, ``ShadeEngineRunInfo.processing_status``,
+    ``TABTEngineRunInfo.engine_processing_status`` and 2 more."""
+
     NONE = 0
     QUEUED = 1
     RUNNING = 2

@@ -24,6 +24,13 @@ T = TypeVar("T", bound="Project")
 
 @_attrs_define
 class Project:
+    """The API's ``PlantPredict.Entities.Project``. Answered by: ``client.projects.get``, ``client.projects.list``,
+    ``client.projects.list_by_status``, ``client.projects.list_mine``, ``client.projects.list_mine_with_predictions``,
+    ``client.projects.search``. Sent to: ``client.projects.create``, ``client.projects.update``. Held by:
+    ``Prediction.project``.
+
+    """
+
     id: int | Unset = UNSET
     name: None | str | Unset = UNSET
     description: None | str | Unset = UNSET
@@ -32,6 +39,8 @@ class Project:
     owner_id: int | Unset = UNSET
     owner: ApplicationUser | None | Unset = UNSET
     created_date: datetime.datetime | Unset = UNSET
+    """ ISO-8601 datetime as returned by the PlantPredict API. May or may not include a timezone offset; treat as
+    server-local when no offset is present. """
     last_modified: datetime.datetime | Unset = UNSET
     last_modified_by_id: int | Unset = UNSET
     last_modified_by: ApplicationUser | None | Unset = UNSET
@@ -48,6 +57,7 @@ class Project:
     standard_offset_from_utc: float | Unset = UNSET
     predictions: list[Prediction] | None | Unset = UNSET
     status: None | ProjectStatusEnum | Unset = UNSET
+    """ ProjectStatusEnum """
     distance: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

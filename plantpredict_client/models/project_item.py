@@ -22,21 +22,28 @@ T = TypeVar("T", bound="ProjectItem")
 
 @_attrs_define
 class ProjectItem:
+    """The API's ``PlantPredict.Entities.DTO.ProjectItem``. Answered by: ``client.projects.overview``."""
+
     id: int | Unset = UNSET
     name: None | str | Unset = UNSET
     country: None | str | Unset = UNSET
     country_code: None | str | Unset = UNSET
     created_date: datetime.datetime | Unset = UNSET
+    """ ISO-8601 datetime as returned by the PlantPredict API. May or may not include a timezone offset; treat as
+    server-local when no offset is present. """
     elevation: float | Unset = UNSET
     region: None | str | Unset = UNSET
     standard_offset_from_utc: float | Unset = UNSET
     last_modified: datetime.datetime | Unset = UNSET
+    """ ISO-8601 datetime as returned by the PlantPredict API. May or may not include a timezone offset; treat as
+    server-local when no offset is present. """
     last_modified_by: None | ProjectItemApplicationUser | Unset = UNSET
     locality: None | str | Unset = UNSET
     latitude: float | Unset = UNSET
     longitude: float | Unset = UNSET
     state_province_code: None | str | Unset = UNSET
     status: None | ProjectStatusEnum | Unset = UNSET
+    """ ProjectStatusEnum """
     predictions: list[ProjectItemPrediction] | None | Unset = UNSET
     data_is_subset: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="ProjectItemApplicationUser")
 
 @_attrs_define
 class ProjectItemApplicationUser:
+    """The API's ``PlantPredict.Entities.DTO.ProjectItemApplicationUser``. Held by: ``ProjectItem.last_modified_by``."""
+
     first_name: None | str | Unset = UNSET
     last_name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

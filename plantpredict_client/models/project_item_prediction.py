@@ -23,6 +23,8 @@ T = TypeVar("T", bound="ProjectItemPrediction")
 
 @_attrs_define
 class ProjectItemPrediction:
+    """The API's ``PlantPredict.Entities.DTO.ProjectItemPrediction``. Held by: ``ProjectItem.predictions``."""
+
     id: int | Unset = UNSET
     name: None | str | Unset = UNSET
     project_id: int | Unset = UNSET

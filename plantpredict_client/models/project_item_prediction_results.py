@@ -15,6 +15,8 @@ T = TypeVar("T", bound="ProjectItemPredictionResults")
 
 @_attrs_define
 class ProjectItemPredictionResults:
+    """The API's ``PlantPredict.Entities.DTO.ProjectItemPredictionResults``. Held by: ``ProjectItemPrediction.results``."""
+
     specific_yield_dc: float | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -16,6 +16,11 @@ T = TypeVar("T", bound="ProjectItemPredictionStatistics")
 
 @_attrs_define
 class ProjectItemPredictionStatistics:
+    """The API's ``PlantPredict.Entities.DTO.ProjectItemPredictionStatistics``. Held by:
+    ``ProjectItemPrediction.statistics``.
+
+    """
+
     ac_size: float | None | Unset = UNSET
     dc_size: float | None | Unset = UNSET
     dcac_ratio: float | None | Unset = UNSET

@@ -15,6 +15,11 @@ T = TypeVar("T", bound="ProjectOutputs")
 
 @_attrs_define
 class ProjectOutputs:
+    """The API's ``PlantPredict.Entities.FinancialModel.ProjectOutputs``. Held by:
+    ``CashflowSummaryResult.project_outputs``.
+
+    """
+
     id: int | Unset = UNSET
     total_project_lifetime_cost: float | Unset = UNSET
     year_one_energy_produced: float | Unset = UNSET

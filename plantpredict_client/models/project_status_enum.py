@@ -5,6 +5,9 @@ from typing import Any
 
 
 class ProjectStatusEnum(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.ProjectStatusEnum``. Held by: ``Project.status``,
+    ``ProjectItem.status``."""
+
     ACTIVE = 0
     ARCHIVED = 1
     VOLTAGE_PRO = 2

@@ -5,6 +5,8 @@ from typing import Any
 
 
 class PvModelType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.PvModelType``. Held by: ``Module.pv_model``."""
+
     V_1_DIODE_RECOMBINATION = 0
     V_1_DIODE = 1
     V_1_DIODE_RECOMBINATION_NON_LINEAR_TEMP = 3

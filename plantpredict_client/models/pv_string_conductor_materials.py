@@ -5,6 +5,9 @@ from typing import Any
 
 
 class PVStringConductorMaterials(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.PVStringConductorMaterials``. Held by:
+    ``DesignProEpcCostSettings.pv_string_conductor_material``. No document names this value: VALUE_0."""
+
     VALUE_0 = 0
 
     def __str__(self) -> str:

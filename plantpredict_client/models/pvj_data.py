@@ -22,6 +22,12 @@ T = TypeVar("T", bound="PVJData")
 
 @_attrs_define
 class PVJData:
+    """The API's ``PlantPredict.Entities.PVJData``. Answered by: ``client.shade_scene.convert_pvc_to_pvj``,
+    ``client.shade_scene.convert_shd_to_pvj``. Sent to: ``client.shade_scene.create``. Held by:
+    ``ShadeEngineInputData.pvj_data``.
+
+    """
+
     latitude: float | Unset = UNSET
     longitude: float | Unset = UNSET
     origin_latitude: float | None | Unset = UNSET

@@ -15,6 +15,11 @@ T = TypeVar("T", bound="PvsystImportApiBlockingReference")
 
 @_attrs_define
 class PvsystImportApiBlockingReference:
+    """The API's ``PlantPredict.Entities.DTO.PVsystImportApiBlockingReference``. Held by:
+    ``PvsystImportApiSkippedVariant.blocked_by``.
+
+    """
+
     category: None | str | Unset = UNSET
     file_name: None | str | Unset = UNSET
     problem: None | str | Unset = UNSET

@@ -15,6 +15,11 @@ T = TypeVar("T", bound="PvsystImportApiFailedVariant")
 
 @_attrs_define
 class PvsystImportApiFailedVariant:
+    """The API's ``PlantPredict.Entities.DTO.PVsystImportApiFailedVariant``. Held by:
+    ``PvsystImportApiStatusResult.failed``.
+
+    """
+
     variant_file: None | str | Unset = UNSET
     error: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -15,6 +15,11 @@ T = TypeVar("T", bound="PvsystImportApiImportedVariant")
 
 @_attrs_define
 class PvsystImportApiImportedVariant:
+    """The API's ``PlantPredict.Entities.DTO.PVsystImportApiImportedVariant``. Held by:
+    ``PvsystImportApiStatusResult.imported``.
+
+    """
+
     variant_file: None | str | Unset = UNSET
     prediction_id: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -19,6 +19,11 @@ T = TypeVar("T", bound="PvsystImportApiSkippedVariant")
 
 @_attrs_define
 class PvsystImportApiSkippedVariant:
+    """The API's ``PlantPredict.Entities.DTO.PVsystImportApiSkippedVariant``. Held by:
+    ``PvsystImportApiStatusResult.skipped``.
+
+    """
+
     variant_file: None | str | Unset = UNSET
     reason: None | str | Unset = UNSET
     blocked_by: list[PvsystImportApiBlockingReference] | None | Unset = UNSET

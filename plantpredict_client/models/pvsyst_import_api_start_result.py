@@ -15,8 +15,13 @@ T = TypeVar("T", bound="PvsystImportApiStartResult")
 
 @_attrs_define
 class PvsystImportApiStartResult:
+    """The API's ``PlantPredict.Entities.DTO.PVsystImportApiStartResult``. Answered by: ``client.projects.import_pvsyst``."""
+
     job_id: int | Unset = UNSET
+    """ Identifier for this import. Worth logging: it is the fastest way for support to
+    find a specific import. """
     status_url: None | str | Unset = UNSET
+    """ Relative URL to poll for the import status. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -21,17 +21,42 @@ T = TypeVar("T", bound="PvsystImportApiStatusResult")
 
 @_attrs_define
 class PvsystImportApiStatusResult:
+    """The API's ``PlantPredict.Entities.DTO.PVsystImportApiStatusResult``. Answered by:
+    ``client.projects.pvsyst_import_status``.
+
+    """
+
     job_id: int | Unset = UNSET
     status: None | str | Unset = UNSET
+    """ `Processing` — still running, check again shortly.
+    `Completed` — finished; `projectId` is the new project.
+    `Failed` — no project was created; `errorCode` says why. """
     original_file_name: None | str | Unset = UNSET
+    """ The uploaded ZIP filename. """
     project_id: int | None | Unset = UNSET
+    """ The created project. Null until the import completes successfully. """
     project_name: None | str | Unset = UNSET
     summary: None | str | Unset = UNSET
+    """ One sentence describing the outcome in plain language, suitable to relay to a
+    person as-is without counting array lengths. """
     error_code: None | str | Unset = UNSET
+    """ Set only when `status` is `Failed`. One of:
+
+    * `no-importable-variants` — not one variant could be imported; `skipped` lists
+      every file that needs fixing. Correct the export and send it again.
+    * `invalid-zip` — the upload could not be read as a PVsyst export, or contained
+      no variants. Correct the export and send it again.
+    * `import-error` — a fault on the PlantPredict side. Contact support with the
+      `jobId`; retrying the same ZIP will not help. """
     error: None | str | Unset = UNSET
+    """ Free-form detail accompanying `errorCode`. """
     imported: list[PvsystImportApiImportedVariant] | None | Unset = UNSET
+    """ Variants that became predictions. Empty until the import finishes. """
     skipped: list[PvsystImportApiSkippedVariant] | None | Unset = UNSET
+    """ Variants left out because a file they reference could not be used. Everything
+    that could be imported still was. """
     failed: list[PvsystImportApiFailedVariant] | None | Unset = UNSET
+    """ Variants that errored during creation. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

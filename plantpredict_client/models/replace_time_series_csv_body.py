@@ -18,6 +18,8 @@ T = TypeVar("T", bound="ReplaceTimeSeriesCsvBody")
 
 @_attrs_define
 class ReplaceTimeSeriesCsvBody:
+    """The multipart/form-data body of ``client.time_series.replace_csv``."""
+
     file: File
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

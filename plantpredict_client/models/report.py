@@ -17,6 +17,11 @@ T = TypeVar("T", bound="Report")
 
 @_attrs_define
 class Report:
+    """The API's ``PlantPredict.Entities.Reporting.Report``. Held by: ``Reports.block_summary_8760``,
+    ``Reports.inputs_assumptions``, ``Reports.nodal_data``, ``Reports.plant_summary``, ``Reports.plant_summary_8760``.
+
+    """
+
     id: int | Unset = UNSET
     start_time: datetime.datetime | None | Unset = UNSET
     end_time: datetime.datetime | None | Unset = UNSET

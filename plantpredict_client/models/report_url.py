@@ -15,6 +15,8 @@ T = TypeVar("T", bound="ReportUrl")
 
 @_attrs_define
 class ReportUrl:
+    """A type of the reference document. Answered by: ``client.reports.url``."""
+
     url: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -21,6 +21,8 @@ T = TypeVar("T", bound="Reports")
 
 @_attrs_define
 class Reports:
+    """The API's ``PlantPredict.Entities.Reporting.Reports``. Held by: ``Prediction.reports``."""
+
     id: int | Unset = UNSET
     start_time: datetime.datetime | None | Unset = UNSET
     end_time: datetime.datetime | None | Unset = UNSET

@@ -23,6 +23,8 @@ T = TypeVar("T", bound="ResultDetails")
 
 @_attrs_define
 class ResultDetails:
+    """A type of the reference document. Answered by: ``client.results.details``."""
+
     start_date: str | Unset = UNSET
     """ ISO-8601 datetime as returned by the PlantPredict API. May or may not include a timezone offset; treat as
     server-local when no offset is present. """

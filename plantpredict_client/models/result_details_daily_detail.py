@@ -15,6 +15,8 @@ T = TypeVar("T", bound="ResultDetailsDailyDetail")
 
 @_attrs_define
 class ResultDetailsDailyDetail:
+    """A type of the reference document. Held by: ``ResultDetails.daily_details``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

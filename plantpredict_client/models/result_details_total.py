@@ -15,6 +15,8 @@ T = TypeVar("T", bound="ResultDetailsTotal")
 
 @_attrs_define
 class ResultDetailsTotal:
+    """A type of the reference document. Held by: ``ResultDetails.total``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="ResultDetailsYearlyDetail")
 
 @_attrs_define
 class ResultDetailsYearlyDetail:
+    """A type of the reference document. Held by: ``ResultDetails.yearly_details``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

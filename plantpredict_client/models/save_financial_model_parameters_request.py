@@ -15,6 +15,8 @@ T = TypeVar("T", bound="SaveFinancialModelParametersRequest")
 
 @_attrs_define
 class SaveFinancialModelParametersRequest:
+    """A type of the reference document. Sent to: ``client.financial_model.save_parameters``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="SeasonalTiltMonthlyFactor")
 
 @_attrs_define
 class SeasonalTiltMonthlyFactor:
+    """The API's ``PlantPredict.Entities.SeasonalTiltMonthlyFactor``. Held by: ``DCField.monthly_seasonal_tilt_factors``."""
+
     id: int | Unset = UNSET
     month: int | Unset = UNSET
     tilt: float | Unset = UNSET

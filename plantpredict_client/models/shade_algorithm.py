@@ -5,6 +5,9 @@ from typing import Any
 
 
 class ShadeAlgorithm(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.ShadeAlgorithm``. Held by: ``DCField.shading_algorithm``,
+    ``PowerPlantBuilder.shading_algorithm``."""
+
     V_2_D_DEFAULT = 0
     INFINITE_LENGTH_ROWS = 1
     V_3_D_DEPRECATED = 2

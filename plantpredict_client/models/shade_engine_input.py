@@ -16,6 +16,8 @@ T = TypeVar("T", bound="ShadeEngineInput")
 
 @_attrs_define
 class ShadeEngineInput:
+    """The API's ``PlantPredict.Entities.ShadeEngineInput``. Held by: ``ShadeEngineInputData.engine_inputs``."""
+
     date_time: datetime.datetime | Unset = UNSET
     weather_index: int | Unset = UNSET
     dni: float | None | Unset = UNSET

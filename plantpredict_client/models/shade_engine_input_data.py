@@ -20,6 +20,8 @@ T = TypeVar("T", bound="ShadeEngineInputData")
 
 @_attrs_define
 class ShadeEngineInputData:
+    """The API's ``PlantPredict.Entities.ShadeEngineInputData``. Held by: ``ShadeSceneProperties.engine_input_data``."""
+
     pvj_data: None | PVJData | Unset = UNSET
     engine_inputs: list[ShadeEngineInput] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -17,6 +17,8 @@ T = TypeVar("T", bound="ShadeEngineInverterRunInfo")
 
 @_attrs_define
 class ShadeEngineInverterRunInfo:
+    """The API's ``PlantPredict.Entities.ShadeEngineInverterRunInfo``. Held by: ``ShadeEngineRunInfo.inverter_run_info``."""
+
     id: int | Unset = UNSET
     inverter_id: None | str | Unset = UNSET
     run_id: None | str | Unset = UNSET

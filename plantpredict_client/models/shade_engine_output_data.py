@@ -23,6 +23,11 @@ T = TypeVar("T", bound="ShadeEngineOutputData")
 
 @_attrs_define
 class ShadeEngineOutputData:
+    """The API's ``PlantPredict.Entities.ShadeEngineOutputData``. Answered by: ``client.shade_scene.shade_results``. Sent
+    to: ``client.shade_scene.save_shade_results``. Held by: ``Prediction.shade_engine_output_data``.
+
+    """
+
     engine_shade_data: EngineShadeData | None | Unset = UNSET
     ui_shade_data: None | UIShadeData | Unset = UNSET
     shade_table_data: None | ShadeTableData | Unset = UNSET

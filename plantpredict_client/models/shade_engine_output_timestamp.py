@@ -19,6 +19,11 @@ T = TypeVar("T", bound="ShadeEngineOutputTimestamp")
 
 @_attrs_define
 class ShadeEngineOutputTimestamp:
+    """The API's ``PlantPredict.Entities.ShadeEngineOutputTimestamp``. Held by: ``EngineShadeData.timestamps``,
+    ``ShadeEngineOutputData.shade_engine_output_timestamp``.
+
+    """
+
     weather_index: int | Unset = UNSET
     average_shade_percentage: float | Unset = UNSET
     average_shade_electrical_effect_percentage: float | Unset = UNSET

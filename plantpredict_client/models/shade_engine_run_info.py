@@ -21,6 +21,8 @@ T = TypeVar("T", bound="ShadeEngineRunInfo")
 
 @_attrs_define
 class ShadeEngineRunInfo:
+    """The API's ``PlantPredict.Entities.ShadeEngineRunInfo``. Held by: ``Prediction.shade_engine_run_info``."""
+
     id: int | Unset = UNSET
     run_id: None | str | Unset = UNSET
     percent_complete: float | Unset = UNSET

@@ -5,6 +5,9 @@ from typing import Any
 
 
 class ShadeObjectType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.ShadeObjectType``. Held by: ``PVJData.bounding_box_type``,
+    ``ShadeSceneProperties.shade_object_type``."""
+
     BOUNDING_BOX_FAST = 0
     NONE_HIGH_FIDELITY = 1
 

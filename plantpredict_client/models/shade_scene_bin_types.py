@@ -5,6 +5,8 @@ from typing import Any
 
 
 class ShadeSceneBinTypes(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.ShadeSceneBinTypes``. Held by: ``ShadeSceneProperties.bin_type``."""
+
     QUICK = 0
     BALANCED = 1
     DETAILED = 2

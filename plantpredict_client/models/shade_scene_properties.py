@@ -25,9 +25,17 @@ T = TypeVar("T", bound="ShadeSceneProperties")
 
 @_attrs_define
 class ShadeSceneProperties:
+    """The API's ``PlantPredict.Entities.ShadeSceneProperties``. Answered by: ``client.shade_scene.create``,
+    ``client.shade_scene.properties``. Sent to: ``client.shade_scene.update_properties``. Held by:
+    ``Prediction.shade_scene_properties``.
+
+    """
+
     id: int | Unset = UNSET
     name: None | str | Unset = UNSET
     created_date_utc: datetime.datetime | None | Unset = UNSET
+    """ ISO-8601 datetime as returned by the PlantPredict API. May or may not include a timezone offset; treat as
+    server-local when no offset is present. """
     created_by_id: int | None | Unset = UNSET
     scene_surface_area: float | None | Unset = UNSET
     dc_field_surface_area: float | None | Unset = UNSET
@@ -40,12 +48,17 @@ class ShadeSceneProperties:
     custom_table_rotation_schedule_name: None | str | Unset = UNSET
     custom_table_rotation_upload_date: datetime.datetime | None | Unset = UNSET
     bin_type: None | ShadeSceneBinTypes | Unset = UNSET
+    """ ShadeSceneBinTypes """
     collector_type: CollectorType | None | Unset = UNSET
+    """ CollectorType """
     tracker_rotation_model: None | TrackerRotationModel | Unset = UNSET
+    """ TrackerRotationModel """
     shading_model: DirectBeamShadingModel | None | Unset = UNSET
+    """ Shading3DModel """
     fractional_shading_percentage: float | None | Unset = UNSET
     number_of_module_fractions: int | None | Unset = UNSET
     shade_object_type: None | ShadeObjectType | Unset = UNSET
+    """ ShadeObjectType """
     site_exceeds_table_limit: bool | Unset = UNSET
     engine_input_data: None | ShadeEngineInputData | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -19,6 +19,8 @@ T = TypeVar("T", bound="ShadeTableData")
 
 @_attrs_define
 class ShadeTableData:
+    """The API's ``PlantPredict.Entities.ShadeTableData``. Held by: ``ShadeEngineOutputData.shade_table_data``."""
+
     shaded_fractions: list[ShadedFraction] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

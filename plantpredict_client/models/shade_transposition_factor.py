@@ -15,6 +15,11 @@ T = TypeVar("T", bound="ShadeTranspositionFactor")
 
 @_attrs_define
 class ShadeTranspositionFactor:
+    """The API's ``PlantPredict.Entities.DTO.ShadeTranspositionFactor``. Held by:
+    ``ShadeEngineOutputData.transposition_factors``.
+
+    """
+
     table_id: None | str | Unset = UNSET
     bay_id: int | Unset = UNSET
     yearly_transposition_factor_bay_level: float | Unset = UNSET

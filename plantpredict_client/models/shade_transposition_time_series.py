@@ -16,6 +16,11 @@ T = TypeVar("T", bound="ShadeTranspositionTimeSeries")
 
 @_attrs_define
 class ShadeTranspositionTimeSeries:
+    """The API's ``PlantPredict.Entities.DTO.ShadeTranspositionTimeSeries``. Held by:
+    ``DCField.transposition_time_series``.
+
+    """
+
     date_time: datetime.datetime | Unset = UNSET
     transposition_factor: float | Unset = UNSET
     beam_transposition_factor: float | None | Unset = UNSET

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="ShadedFraction")
 
 @_attrs_define
 class ShadedFraction:
+    """The API's ``PlantPredict.Entities.ShadedFraction``. Held by: ``ShadeTableData.shaded_fractions``."""
+
     zenith: float | Unset = UNSET
     azimuth: float | Unset = UNSET
     shade_fraction: float | None | Unset = UNSET

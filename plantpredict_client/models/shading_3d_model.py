@@ -5,6 +5,8 @@ from typing import Any
 
 
 class Shading3DModel(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.Shading3DModel``. Held by: ``Prediction.shading_3d_model``."""
+
     DC_FIELD = 0
     SITE_SHADE_SCENE = 1
 

@@ -15,6 +15,11 @@ T = TypeVar("T", bound="ShadingFactor")
 
 @_attrs_define
 class ShadingFactor:
+    """The API's ``PlantPredict.Entities.ShadingFactor``. Held by: ``DCField.electrical_shadow_factors``,
+    ``DCField.linear_shadow_factors``.
+
+    """
+
     weather_index: int | Unset = UNSET
     shadow_factor_result: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

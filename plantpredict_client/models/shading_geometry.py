@@ -19,6 +19,11 @@ T = TypeVar("T", bound="ShadingGeometry")
 
 @_attrs_define
 class ShadingGeometry:
+    """The API's ``PlantPredict.Entities.ShadingGeometry``. Held by: ``ShadingObject.bounding_geometries``,
+    ``ShadingObject.geometries``, ``ShadingTable.geometries``.
+
+    """
+
     id: int | Unset = UNSET
     ref_id: None | str | Unset = UNSET
     points: list[ShadingGeometryPoint] | None | Unset = UNSET

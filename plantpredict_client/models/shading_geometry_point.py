@@ -15,6 +15,8 @@ T = TypeVar("T", bound="ShadingGeometryPoint")
 
 @_attrs_define
 class ShadingGeometryPoint:
+    """The API's ``PlantPredict.Entities.ShadingGeometryPoint``. Held by: ``ShadingGeometry.points``."""
+
     x: float | Unset = UNSET
     y: float | Unset = UNSET
     z: float | Unset = UNSET

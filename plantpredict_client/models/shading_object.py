@@ -19,6 +19,11 @@ T = TypeVar("T", bound="ShadingObject")
 
 @_attrs_define
 class ShadingObject:
+    """The API's ``PlantPredict.Entities.ShadingObject``. Held by: ``PVJData.objects``,
+    ``UpdateShadingObjectsRequest.objects``.
+
+    """
+
     id: int | Unset = UNSET
     ref_id: None | str | Unset = UNSET
     geometries: list[ShadingGeometry] | None | Unset = UNSET

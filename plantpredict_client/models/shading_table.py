@@ -19,6 +19,8 @@ T = TypeVar("T", bound="ShadingTable")
 
 @_attrs_define
 class ShadingTable:
+    """The API's ``PlantPredict.Entities.ShadingTable``. Held by: ``PVJData.tables``."""
+
     id: int | Unset = UNSET
     ref_id: None | str | Unset = UNSET
     table_type: int | Unset = UNSET

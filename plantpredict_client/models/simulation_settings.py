@@ -27,6 +27,11 @@ T = TypeVar("T", bound="SimulationSettings")
 
 @_attrs_define
 class SimulationSettings:
+    """The API's ``PlantPredict.Entities.Authentication.SimulationSettings``. Held by:
+    ``DefaultSettings.simulation_settings``.
+
+    """
+
     id: int | Unset = UNSET
     error_model_acc: float | Unset = UNSET
     error_sens_acc: float | Unset = UNSET

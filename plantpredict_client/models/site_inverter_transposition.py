@@ -20,6 +20,11 @@ T = TypeVar("T", bound="SiteInverterTransposition")
 
 @_attrs_define
 class SiteInverterTransposition:
+    """The API's ``PlantPredict.Entities.Misc.ShadeEngine.SiteInverterTransposition``. Held by:
+    ``DCField.inverter_transpositions``.
+
+    """
+
     time_stamp: datetime.datetime | Unset = UNSET
     inverter_transpositions: list[InverterTransposition] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -21,6 +21,11 @@ T = TypeVar("T", bound="SiteStructureCalculationResultDetail")
 
 @_attrs_define
 class SiteStructureCalculationResultDetail:
+    """The API's ``PlantPredict.Entities.PowerPlants.SiteStructureCalculationResultDetail``. Held by:
+    ``Prediction.site_result_list``.
+
+    """
+
     index: int | Unset = UNSET
     time_stamp: datetime.datetime | Unset = UNSET
     sun_rise: datetime.datetime | Unset = UNSET
@@ -78,7 +83,7 @@ class SiteStructureCalculationResultDetail:
     ohmic_power_loss: float | Unset = UNSET
     power_off_mpp_loss_aggregate: float | Unset = UNSET
     degradation_loss_aggregate: float | Unset = UNSET
-    le_tid_loss_aggregate: float | Unset = UNSET
+    letid_loss_aggregate: float | Unset = UNSET
     data_acquisition_auxiliary_loss: float | Unset = UNSET
     power_dissipated_bythe_system: float | Unset = UNSET
     irradiance_weighted_mod_temp_aggregate: float | Unset = UNSET
@@ -262,7 +267,7 @@ class SiteStructureCalculationResultDetail:
 
         degradation_loss_aggregate = self.degradation_loss_aggregate
 
-        le_tid_loss_aggregate = self.le_tid_loss_aggregate
+        letid_loss_aggregate = self.letid_loss_aggregate
 
         data_acquisition_auxiliary_loss = self.data_acquisition_auxiliary_loss
 
@@ -399,8 +404,8 @@ class SiteStructureCalculationResultDetail:
             field_dict["powerOffMppLossAggregate"] = power_off_mpp_loss_aggregate
         if degradation_loss_aggregate is not UNSET:
             field_dict["degradationLossAggregate"] = degradation_loss_aggregate
-        if le_tid_loss_aggregate is not UNSET:
-            field_dict["leTIDLossAggregate"] = le_tid_loss_aggregate
+        if letid_loss_aggregate is not UNSET:
+            field_dict["leTIDLossAggregate"] = letid_loss_aggregate
         if data_acquisition_auxiliary_loss is not UNSET:
             field_dict["dataAcquisitionAuxiliaryLoss"] = data_acquisition_auxiliary_loss
         if power_dissipated_bythe_system is not UNSET:
@@ -650,7 +655,7 @@ class SiteStructureCalculationResultDetail:
 
         degradation_loss_aggregate = d.pop("degradationLossAggregate", UNSET)
 
-        le_tid_loss_aggregate = d.pop("leTIDLossAggregate", UNSET)
+        letid_loss_aggregate = d.pop("leTIDLossAggregate", UNSET)
 
         data_acquisition_auxiliary_loss = d.pop("dataAcquisitionAuxiliaryLoss", UNSET)
 
@@ -728,7 +733,7 @@ class SiteStructureCalculationResultDetail:
             ohmic_power_loss=ohmic_power_loss,
             power_off_mpp_loss_aggregate=power_off_mpp_loss_aggregate,
             degradation_loss_aggregate=degradation_loss_aggregate,
-            le_tid_loss_aggregate=le_tid_loss_aggregate,
+            letid_loss_aggregate=letid_loss_aggregate,
             data_acquisition_auxiliary_loss=data_acquisition_auxiliary_loss,
             power_dissipated_bythe_system=power_dissipated_bythe_system,
             irradiance_weighted_mod_temp_aggregate=irradiance_weighted_mod_temp_aggregate,

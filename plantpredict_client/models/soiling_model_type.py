@@ -5,6 +5,9 @@ from typing import Any
 
 
 class SoilingModelType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.SoilingModelType``. Held by: ``Prediction.soiling_model``,
+    ``SimulationSettings.soiling_model``."""
+
     MONTHLY_OVERRIDE = 0
     WEATHER_FILE = 1
     NONE = 2

@@ -16,6 +16,11 @@ T = TypeVar("T", bound="SolarGISAPISettings")
 
 @_attrs_define
 class SolarGISAPISettings:
+    """The API's ``PlantPredict.Entities.Authentication.SolarGISAPISettings``. Held by:
+    ``WeatherAPISettings.solar_gis_settings``.
+
+    """
+
     key: None | str | Unset = UNSET
     tmy_key: None | str | Unset = UNSET
     version: None | SolarGISVersion | Unset = UNSET

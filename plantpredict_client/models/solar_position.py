@@ -15,6 +15,11 @@ T = TypeVar("T", bound="SolarPosition")
 
 @_attrs_define
 class SolarPosition:
+    """The API's ``PlantPredict.Entities.Types.SolarPosition``. Held by:
+    ``SiteStructureCalculationResultDetail.solar_position``.
+
+    """
+
     sun_zenith_angle: float | Unset = UNSET
     sun_azimuth_angle: float | Unset = UNSET
     earth_declination_angle: float | Unset = UNSET

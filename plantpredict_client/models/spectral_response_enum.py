@@ -5,6 +5,9 @@ from typing import Any
 
 
 class SpectralResponseEnum(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.SpectralResponseEnum``. Held by: ``Module.spectral_response``. No
+    document names these values: VALUE_0, VALUE_1, VALUE_2, VALUE_3."""
+
     VALUE_0 = 0
     VALUE_1 = 1
     VALUE_2 = 2

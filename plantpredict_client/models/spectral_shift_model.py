@@ -5,6 +5,9 @@ from typing import Any
 
 
 class SpectralShiftModel(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.SpectralShiftModel``. Held by: ``Prediction.spectral_shift_model``,
+    ``SimulationSettings.spectral_shift_model``."""
+
     NONE = 0
     V_1_PARAM_PWAT_OR_SANDIA = 1
     V_2_PARAM_PWAT_AND_AM = 2

@@ -5,10 +5,12 @@ from typing import Any
 
 
 class SpectralWeatherType(IntEnum):
-    VALUE_0 = 0
-    VALUE_1 = 1
-    VALUE_2 = 2
-    VALUE_3 = 3
+    """The API's ``PlantPredict.Entities.Enums.SpectralWeatherType``. Held by: ``Prediction.spectral_weather_type``."""
+
+    NONE = 0
+    NGAN_PWAT = 1
+    NGAN_RH = 2
+    NGAN_DEWPOINT = 3
 
     def __str__(self) -> str:
         return str(self.value)

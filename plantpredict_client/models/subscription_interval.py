@@ -5,6 +5,9 @@ from typing import Any
 
 
 class SubscriptionInterval(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.SubscriptionInterval``. Held by: ``Company.subscription_interval``. No
+    document names these values: VALUE_0, VALUE_1."""
+
     VALUE_0 = 0
     VALUE_1 = 1
 

@@ -15,11 +15,13 @@ T = TypeVar("T", bound="SummaryFactor")
 
 @_attrs_define
 class SummaryFactor:
+    """The API's ``PlantPredict.Entities.SummaryFactor``. Held by: ``PredictionResultSummaryYear.summary_factors``."""
+
     id: int | Unset = UNSET
     p_value: int | Unset = UNSET
     p_value_string: None | str | Unset = UNSET
     ghi_sum: float | Unset = UNSET
-    po_a_insolation: float | Unset = UNSET
+    poa_insolation: float | Unset = UNSET
     specific_yield_dc: float | Unset = UNSET
     specific_yield_ac: float | Unset = UNSET
     performance_ratio: float | Unset = UNSET
@@ -28,11 +30,11 @@ class SummaryFactor:
     array_net_energy: float | Unset = UNSET
     plant_net_energy: float | Unset = UNSET
     plant_gross_energy: float | Unset = UNSET
-    total_bo_s_loss: float | Unset = UNSET
+    total_bos_loss: float | Unset = UNSET
     nighttime_losses: float | Unset = UNSET
     tod_factor: float | Unset = UNSET
     has_ess_system: bool | Unset = UNSET
-    esspv_energy: float | Unset = UNSET
+    ess_pv_energy: float | Unset = UNSET
     ess_battery_energy: float | Unset = UNSET
     ess_aux_loss: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -50,7 +52,7 @@ class SummaryFactor:
 
         ghi_sum = self.ghi_sum
 
-        po_a_insolation = self.po_a_insolation
+        poa_insolation = self.poa_insolation
 
         specific_yield_dc = self.specific_yield_dc
 
@@ -72,7 +74,7 @@ class SummaryFactor:
 
         plant_gross_energy = self.plant_gross_energy
 
-        total_bo_s_loss = self.total_bo_s_loss
+        total_bos_loss = self.total_bos_loss
 
         nighttime_losses = self.nighttime_losses
 
@@ -80,7 +82,7 @@ class SummaryFactor:
 
         has_ess_system = self.has_ess_system
 
-        esspv_energy = self.esspv_energy
+        ess_pv_energy = self.ess_pv_energy
 
         ess_battery_energy = self.ess_battery_energy
 
@@ -97,8 +99,8 @@ class SummaryFactor:
             field_dict["pValueString"] = p_value_string
         if ghi_sum is not UNSET:
             field_dict["ghiSum"] = ghi_sum
-        if po_a_insolation is not UNSET:
-            field_dict["poAInsolation"] = po_a_insolation
+        if poa_insolation is not UNSET:
+            field_dict["poAInsolation"] = poa_insolation
         if specific_yield_dc is not UNSET:
             field_dict["specificYieldDC"] = specific_yield_dc
         if specific_yield_ac is not UNSET:
@@ -115,16 +117,16 @@ class SummaryFactor:
             field_dict["plantNetEnergy"] = plant_net_energy
         if plant_gross_energy is not UNSET:
             field_dict["plantGrossEnergy"] = plant_gross_energy
-        if total_bo_s_loss is not UNSET:
-            field_dict["totalBoSLoss"] = total_bo_s_loss
+        if total_bos_loss is not UNSET:
+            field_dict["totalBoSLoss"] = total_bos_loss
         if nighttime_losses is not UNSET:
             field_dict["nighttimeLosses"] = nighttime_losses
         if tod_factor is not UNSET:
             field_dict["todFactor"] = tod_factor
         if has_ess_system is not UNSET:
             field_dict["hasESSSystem"] = has_ess_system
-        if esspv_energy is not UNSET:
-            field_dict["esspvEnergy"] = esspv_energy
+        if ess_pv_energy is not UNSET:
+            field_dict["esspvEnergy"] = ess_pv_energy
         if ess_battery_energy is not UNSET:
             field_dict["essBatteryEnergy"] = ess_battery_energy
         if ess_aux_loss is not UNSET:
@@ -150,7 +152,7 @@ class SummaryFactor:
 
         ghi_sum = d.pop("ghiSum", UNSET)
 
-        po_a_insolation = d.pop("poAInsolation", UNSET)
+        poa_insolation = d.pop("poAInsolation", UNSET)
 
         specific_yield_dc = d.pop("specificYieldDC", UNSET)
 
@@ -177,7 +179,7 @@ class SummaryFactor:
 
         plant_gross_energy = d.pop("plantGrossEnergy", UNSET)
 
-        total_bo_s_loss = d.pop("totalBoSLoss", UNSET)
+        total_bos_loss = d.pop("totalBoSLoss", UNSET)
 
         nighttime_losses = d.pop("nighttimeLosses", UNSET)
 
@@ -185,7 +187,7 @@ class SummaryFactor:
 
         has_ess_system = d.pop("hasESSSystem", UNSET)
 
-        esspv_energy = d.pop("esspvEnergy", UNSET)
+        ess_pv_energy = d.pop("esspvEnergy", UNSET)
 
         ess_battery_energy = d.pop("essBatteryEnergy", UNSET)
 
@@ -196,7 +198,7 @@ class SummaryFactor:
             p_value=p_value,
             p_value_string=p_value_string,
             ghi_sum=ghi_sum,
-            po_a_insolation=po_a_insolation,
+            poa_insolation=poa_insolation,
             specific_yield_dc=specific_yield_dc,
             specific_yield_ac=specific_yield_ac,
             performance_ratio=performance_ratio,
@@ -205,11 +207,11 @@ class SummaryFactor:
             array_net_energy=array_net_energy,
             plant_net_energy=plant_net_energy,
             plant_gross_energy=plant_gross_energy,
-            total_bo_s_loss=total_bo_s_loss,
+            total_bos_loss=total_bos_loss,
             nighttime_losses=nighttime_losses,
             tod_factor=tod_factor,
             has_ess_system=has_ess_system,
-            esspv_energy=esspv_energy,
+            ess_pv_energy=ess_pv_energy,
             ess_battery_energy=ess_battery_energy,
             ess_aux_loss=ess_aux_loss,
         )

@@ -19,6 +19,8 @@ T = TypeVar("T", bound="SunSolveBifacialTimeSeries")
 
 @_attrs_define
 class SunSolveBifacialTimeSeries:
+    """The API's ``PlantPredict.Entities.SunSolveBifacialTimeSeries``. Held by: ``DCField.sun_solve_bifacial_time_series``."""
+
     id: int | Unset = UNSET
     prediction_id: int | Unset = UNSET
     name: None | str | Unset = UNSET

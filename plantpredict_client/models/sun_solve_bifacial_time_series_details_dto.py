@@ -15,6 +15,11 @@ T = TypeVar("T", bound="SunSolveBifacialTimeSeriesDetailsDTO")
 
 @_attrs_define
 class SunSolveBifacialTimeSeriesDetailsDTO:
+    """The API's ``PlantPredict.Entities.DTO.SunSolveBifacialTimeSeriesDetailsDTO``. Held by:
+    ``SunSolveBifacialTimeSeries.details``.
+
+    """
+
     sun_solve_bifacial_time_series_id: int | Unset = UNSET
     index: int | Unset = UNSET
     structure_shading: float | Unset = UNSET

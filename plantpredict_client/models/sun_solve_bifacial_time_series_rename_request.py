@@ -15,6 +15,11 @@ T = TypeVar("T", bound="SunSolveBifacialTimeSeriesRenameRequest")
 
 @_attrs_define
 class SunSolveBifacialTimeSeriesRenameRequest:
+    """The API's ``PlantPredict.Entities.DTO.SunSolveBifacialTimeSeriesRenameRequest``. Sent to:
+    ``client.time_series.rename_sun_solve_bifacial``.
+
+    """
+
     name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -15,6 +15,11 @@ T = TypeVar("T", bound="SystemDetailSettings")
 
 @_attrs_define
 class SystemDetailSettings:
+    """The API's ``PlantPredict.Entities.Authentication.SystemDetailSettings``. Held by:
+    ``DefaultSettings.system_detail_settings``.
+
+    """
+
     id: int | Unset = UNSET
     rating: float | Unset = UNSET
     high_side_voltage: float | Unset = UNSET

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="TableSceneData")
 
 @_attrs_define
 class TableSceneData:
+    """The API's ``PlantPredict.Entities.TableSceneData``. Held by: ``UIShadeData.tables``."""
+
     inverter_id: None | str | Unset = UNSET
     rack_id: None | str | Unset = UNSET
     bay_id: int | Unset = UNSET

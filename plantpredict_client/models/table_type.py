@@ -5,6 +5,8 @@ from typing import Any
 
 
 class TableType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.TableType``. Held by: ``DCField.table_type``."""
+
     FLAT = 0
     SLOPED = 1
 

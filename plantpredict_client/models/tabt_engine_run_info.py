@@ -17,6 +17,8 @@ T = TypeVar("T", bound="TABTEngineRunInfo")
 
 @_attrs_define
 class TABTEngineRunInfo:
+    """The API's ``PlantPredict.Entities.TABTEngineRunInfo``. Held by: ``Prediction.tabt_engine_run_info``."""
+
     id: int | Unset = UNSET
     run_id: None | str | Unset = UNSET
     percent_complete: float | Unset = UNSET

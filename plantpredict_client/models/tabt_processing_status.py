@@ -15,6 +15,8 @@ T = TypeVar("T", bound="TabtProcessingStatus")
 
 @_attrs_define
 class TabtProcessingStatus:
+    """A type of the reference document. Answered by: ``client.shade_scene.tabt_processing_status``."""
+
     id: int | Unset = UNSET
     run_id: str | Unset = UNSET
     percent_complete: float | Unset = UNSET

@@ -20,6 +20,14 @@ T = TypeVar("T", bound="TimeSeries")
 
 @_attrs_define
 class TimeSeries:
+    """The API's ``PlantPredict.Entities.TimeSeries``. Held by: ``DCField.module_surface_temperature_time_series``,
+    ``DCField.tracking_angle_time_series``, ``PowerPlant.lgia_limit_time_series``,
+    ``PowerPlantInverter.derate_time_series``, ``PowerPlantInverter.impp_adjustment_time_series``,
+    ``PowerPlantInverter.set_point_time_series``, ``PowerPlantInverter.vmpp_adjustment_time_series``,
+    ``Prediction.time_series_data``.
+
+    """
+
     id: int | Unset = UNSET
     prediction_id: int | Unset = UNSET
     type_: None | TimeSeriesType | Unset = UNSET

@@ -15,6 +15,11 @@ T = TypeVar("T", bound="TimeSeriesDetailsDTO")
 
 @_attrs_define
 class TimeSeriesDetailsDTO:
+    """The API's ``PlantPredict.Entities.DTO.TimeSeriesDetailsDTO``. Held by: ``TimeSeries.details``,
+    ``TimeSeriesDTO.details``.
+
+    """
+
     time_series_id: int | Unset = UNSET
     index: int | Unset = UNSET
     value: float | Unset = UNSET

@@ -20,9 +20,15 @@ T = TypeVar("T", bound="TimeSeriesDTO")
 
 @_attrs_define
 class TimeSeriesDTO:
+    """The API's ``PlantPredict.Entities.DTO.TimeSeriesDTO``. Answered by: ``client.time_series.details``,
+    ``client.time_series.list``. Sent to: ``client.time_series.create``, ``client.time_series.update``.
+
+    """
+
     id: int | Unset = UNSET
     prediction_id: int | Unset = UNSET
     type_: None | TimeSeriesType | Unset = UNSET
+    """ TimeSeriesType """
     name: None | str | Unset = UNSET
     details_count: int | Unset = UNSET
     details: list[TimeSeriesDetailsDTO] | None | Unset = UNSET

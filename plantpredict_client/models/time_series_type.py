@@ -5,6 +5,9 @@ from typing import Any
 
 
 class TimeSeriesType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.TimeSeriesType``. Held by: ``TimeSeries.type_``,
+    ``TimeSeriesDTO.type_``."""
+
     INVERTER_SET_POINT = 0
     INVERTER_DERATE = 1
     TRACKING_ANGLE = 2

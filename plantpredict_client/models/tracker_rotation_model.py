@@ -5,6 +5,9 @@ from typing import Any
 
 
 class TrackerRotationModel(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.TrackerRotationModel``. Held by:
+    ``ShadeSceneProperties.tracker_rotation_model``."""
+
     REPRESENTATIVE_DC_FIELD = 0
     TIME_SERIES_SCHEDULE = 1
     TERRAIN_AWARE_BACKTRACKING = 2

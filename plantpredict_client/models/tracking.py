@@ -15,6 +15,8 @@ T = TypeVar("T", bound="Tracking")
 
 @_attrs_define
 class Tracking:
+    """The API's ``PlantPredict.Entities.Types.Tracking``. Held by: ``DCFieldCalculationResultDetail.transposition``."""
+
     sun_azimuth_angle: float | Unset = UNSET
     sun_zenith_angle: float | Unset = UNSET
     module_tilt_angle: float | Unset = UNSET

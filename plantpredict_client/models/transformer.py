@@ -15,6 +15,8 @@ T = TypeVar("T", bound="Transformer")
 
 @_attrs_define
 class Transformer:
+    """The API's ``PlantPredict.Entities.Transformer``. Held by: ``PowerPlant.transformers``."""
+
     id: int | Unset = UNSET
     rating: float | Unset = UNSET
     high_side_voltage: float | Unset = UNSET

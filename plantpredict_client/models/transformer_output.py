@@ -15,6 +15,11 @@ T = TypeVar("T", bound="TransformerOutput")
 
 @_attrs_define
 class TransformerOutput:
+    """The API's ``PlantPredict.Entities.Types.TransformerOutput``. Held by:
+    ``PowerPlantCalculationResultDetail.transformer_outputs``.
+
+    """
+
     pac_out: float | Unset = UNSET
     p_loss: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

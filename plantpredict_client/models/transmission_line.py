@@ -15,6 +15,8 @@ T = TypeVar("T", bound="TransmissionLine")
 
 @_attrs_define
 class TransmissionLine:
+    """The API's ``PlantPredict.Entities.TransmissionLine``. Held by: ``PowerPlant.transmission_lines``."""
+
     id: int | Unset = UNSET
     length: float | Unset = UNSET
     resistance: float | Unset = UNSET

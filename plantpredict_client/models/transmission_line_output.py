@@ -15,6 +15,11 @@ T = TypeVar("T", bound="TransmissionLineOutput")
 
 @_attrs_define
 class TransmissionLineOutput:
+    """The API's ``PlantPredict.Entities.Types.TransmissionLineOutput``. Held by:
+    ``PowerPlantCalculationResultDetail.transmission_line_outputs``.
+
+    """
+
     ac_power_outout: float | Unset = UNSET
     dissipated_power: float | Unset = UNSET
     line_resistance: float | Unset = UNSET

@@ -5,6 +5,9 @@ from typing import Any
 
 
 class TranspositionModelType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.TranspositionModelType``. Held by: ``Prediction.transposition_model``,
+    ``SimulationSettings.transposition_model``."""
+
     HAY = 0
     PEREZ = 1
 

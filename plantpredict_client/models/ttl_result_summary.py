@@ -15,6 +15,11 @@ T = TypeVar("T", bound="TTLResultSummary")
 
 @_attrs_define
 class TTLResultSummary:
+    """The API's ``PlantPredict.Entities.TTLResultSummary``. Held by:
+    ``PredictionResultSummaryYear.transformer_transmission_line_loss``.
+
+    """
+
     id: int | Unset = UNSET
     type_: None | str | Unset = UNSET
     loss: float | Unset = UNSET

@@ -20,6 +20,8 @@ T = TypeVar("T", bound="UIShadeData")
 
 @_attrs_define
 class UIShadeData:
+    """The API's ``PlantPredict.Entities.UIShadeData``. Held by: ``ShadeEngineOutputData.ui_shade_data``."""
+
     average_beam_shade: float | Unset = UNSET
     average_shading_electrical_effect: float | Unset = UNSET
     average_transposition: float | Unset = UNSET

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="UIAM")
 
 @_attrs_define
 class UIAM:
+    """The API's ``PlantPredict.Entities.Types.UIAM``. Held by: ``EffectiveIrradianceAnalyzer.uiam_values``."""
+
     uiamb: float | Unset = UNSET
     uiamd: float | Unset = UNSET
     uiamg: float | Unset = UNSET

@@ -45,6 +45,8 @@ T = TypeVar("T", bound="UpdateCompanyDefaultSettingsRequest")
 
 @_attrs_define
 class UpdateCompanyDefaultSettingsRequest:
+    """A type of the reference document. Sent to: ``client.company.update_default_settings``."""
+
     environmental_conditions: UpdateCompanyDefaultSettingsRequestEnvironmentalConditions | Unset = UNSET
     power_plant_builder: UpdateCompanyDefaultSettingsRequestPowerPlantBuilder | Unset = UNSET
     simulation_settings: UpdateCompanyDefaultSettingsRequestSimulationSettings | Unset = UNSET

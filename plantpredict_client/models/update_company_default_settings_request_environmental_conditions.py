@@ -15,6 +15,8 @@ T = TypeVar("T", bound="UpdateCompanyDefaultSettingsRequestEnvironmentalConditio
 
 @_attrs_define
 class UpdateCompanyDefaultSettingsRequestEnvironmentalConditions:
+    """A type of the reference document. Held by: ``UpdateCompanyDefaultSettingsRequest.environmental_conditions``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

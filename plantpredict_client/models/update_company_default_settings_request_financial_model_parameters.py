@@ -15,6 +15,8 @@ T = TypeVar("T", bound="UpdateCompanyDefaultSettingsRequestFinancialModelParamet
 
 @_attrs_define
 class UpdateCompanyDefaultSettingsRequestFinancialModelParameters:
+    """A type of the reference document. Held by: ``UpdateCompanyDefaultSettingsRequest.financial_model_parameters``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="UpdateCompanyDefaultSettingsRequestMiscellaneousSettings
 
 @_attrs_define
 class UpdateCompanyDefaultSettingsRequestMiscellaneousSettings:
+    """A type of the reference document. Held by: ``UpdateCompanyDefaultSettingsRequest.miscellaneous_settings``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

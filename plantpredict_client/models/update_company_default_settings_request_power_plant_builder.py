@@ -15,6 +15,8 @@ T = TypeVar("T", bound="UpdateCompanyDefaultSettingsRequestPowerPlantBuilder")
 
 @_attrs_define
 class UpdateCompanyDefaultSettingsRequestPowerPlantBuilder:
+    """A type of the reference document. Held by: ``UpdateCompanyDefaultSettingsRequest.power_plant_builder``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

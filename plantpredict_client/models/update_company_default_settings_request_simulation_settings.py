@@ -15,6 +15,8 @@ T = TypeVar("T", bound="UpdateCompanyDefaultSettingsRequestSimulationSettings")
 
 @_attrs_define
 class UpdateCompanyDefaultSettingsRequestSimulationSettings:
+    """A type of the reference document. Held by: ``UpdateCompanyDefaultSettingsRequest.simulation_settings``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -15,6 +15,8 @@ T = TypeVar("T", bound="UpdateCompanyDefaultSettingsRequestWeatherAPISettings")
 
 @_attrs_define
 class UpdateCompanyDefaultSettingsRequestWeatherAPISettings:
+    """A type of the reference document. Held by: ``UpdateCompanyDefaultSettingsRequest.weather_api_settings``."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -15,6 +15,11 @@ T = TypeVar("T", bound="UpdateEntityInfo")
 
 @_attrs_define
 class UpdateEntityInfo:
+    """The API's ``PlantPredict.Entities.DTO.UpdateEntityInfo``. Answered by: ``client.power_plants.update``,
+    ``client.predictions.update``, ``client.predictions.update_notes``, ``client.predictions.update_title``.
+
+    """
+
     changes_made: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

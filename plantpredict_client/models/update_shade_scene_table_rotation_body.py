@@ -18,6 +18,8 @@ T = TypeVar("T", bound="UpdateShadeSceneTableRotationBody")
 
 @_attrs_define
 class UpdateShadeSceneTableRotationBody:
+    """The multipart/form-data body of ``client.shade_scene.update_table_rotation``."""
+
     file: File
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -19,6 +19,8 @@ T = TypeVar("T", bound="UpdateShadingObjectsRequest")
 
 @_attrs_define
 class UpdateShadingObjectsRequest:
+    """The API's ``PlantPredict.Entities.UpdateShadingObjectsRequest``. Sent to: ``client.shade_scene.update_objects``."""
+
     objects: list[ShadingObject] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -18,6 +18,8 @@ T = TypeVar("T", bound="UploadSunSolveBifacialTimeSeriesCsvBody")
 
 @_attrs_define
 class UploadSunSolveBifacialTimeSeriesCsvBody:
+    """The multipart/form-data body of ``client.time_series.upload_sun_solve_bifacial_csv``."""
+
     file: File
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -18,6 +18,8 @@ T = TypeVar("T", bound="UploadTimeSeriesCsvBody")
 
 @_attrs_define
 class UploadTimeSeriesCsvBody:
+    """The multipart/form-data body of ``client.time_series.upload_csv``."""
+
     file: File
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

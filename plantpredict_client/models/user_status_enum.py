@@ -5,8 +5,11 @@ from typing import Any
 
 
 class UserStatusEnum(IntEnum):
-    VALUE_0 = 0
-    VALUE_1 = 1
+    """The API's ``PlantPredict.Entities.Enums.UserStatusEnum``. Held by: ``ApplicationUser.status``. No document names
+    these values: VALUE_2, VALUE_3."""
+
+    SYSTEM_ACCOUNT = 0
+    ACTIVE = 1
     VALUE_2 = 2
     VALUE_3 = 3
 

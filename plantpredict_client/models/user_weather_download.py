@@ -16,6 +16,8 @@ T = TypeVar("T", bound="UserWeatherDownload")
 
 @_attrs_define
 class UserWeatherDownload:
+    """The API's ``PlantPredict.Entities.UserWeatherDownload``. Held by: ``ApplicationUser.user_weather_downloads``."""
+
     id: int | Unset = UNSET
     user_id: int | Unset = UNSET
     weather_source: None | Unset | WeatherSourceTypeAPIEnum = UNSET

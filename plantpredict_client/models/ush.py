@@ -15,6 +15,8 @@ T = TypeVar("T", bound="Ush")
 
 @_attrs_define
 class Ush:
+    """The API's ``PlantPredict.Entities.Types.Ush``. Held by: ``EffectiveIrradianceAnalyzer.ush_values``."""
+
     ush_b: float | Unset = UNSET
     ush_b_elec: float | Unset = UNSET
     ush_d: float | Unset = UNSET

@@ -15,7 +15,12 @@ T = TypeVar("T", bound="Vector3")
 
 @_attrs_define
 class Vector3:
-    """Opaque geometry value (OpenTK.Mathematics.Vector3); kept as received."""
+    """Opaque geometry value (OpenTK.Mathematics.Vector3); kept as received.
+
+    The API's ``OpenTK.Mathematics.Vector3``. Held by: ``DrawableFieldObject.main_vertices``,
+    ``DrawableFieldObject.object_normal_vectors``, ``DrawableFieldObject.occlusion_vertices``.
+
+    """
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

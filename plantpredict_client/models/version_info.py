@@ -15,6 +15,11 @@ T = TypeVar("T", bound="VersionInfo")
 
 @_attrs_define
 class VersionInfo:
+    """The API's ``PlantPredict.Entities.DTO.VersionInfo``. Answered by: ``client.system.api_version``,
+    ``client.system.version``.
+
+    """
+
     version: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -34,6 +34,13 @@ T = TypeVar("T", bound="Weather")
 
 @_attrs_define
 class Weather:
+    """The API's ``PlantPredict.Entities.Weather``. Answered by: ``client.weather.get``, ``client.weather.search``,
+    ``client.weather.validate_download``. Sent to: ``client.weather.create``, ``client.weather.finalize_generated``,
+    ``client.weather.finalize_import``, ``client.weather.quality_check``, ``client.weather.update_title``,
+    ``client.weather.validate_download``. Held by: ``Prediction.weather``.
+
+    """
+
     id: int | Unset = UNSET
     name: None | str | Unset = UNSET
     description: None | str | Unset = UNSET
@@ -42,10 +49,13 @@ class Weather:
     owner_id: int | Unset = UNSET
     owner: ApplicationUser | None | Unset = UNSET
     created_date: datetime.datetime | Unset = UNSET
+    """ ISO-8601 datetime as returned by the PlantPredict API. May or may not include a timezone offset; treat as
+    server-local when no offset is present. """
     last_modified: datetime.datetime | Unset = UNSET
     last_modified_by_id: int | Unset = UNSET
     last_modified_by: ApplicationUser | None | Unset = UNSET
     status: LibraryStatusEnum | None | Unset = UNSET
+    """ LibraryStatusEnum """
     distance: float | Unset = UNSET
     locality: None | str | Unset = UNSET
     state_province: None | str | Unset = UNSET
@@ -54,8 +64,10 @@ class Weather:
     country_code: None | str | Unset = UNSET
     region: None | str | Unset = UNSET
     source: None | str | Unset = UNSET
+    """ WeatherSourceTypeAPIEnum """
     station_name: None | str | Unset = UNSET
     format_: None | Unset | WeatherFormat = UNSET
+    """ WeatherFormat """
     station_code: None | str | Unset = UNSET
     latitude: float | Unset = UNSET
     longitude: float | Unset = UNSET
@@ -63,10 +75,15 @@ class Weather:
     location: None | Point | Unset = UNSET
     time_zone: float | Unset = UNSET
     timestamp_definition: None | Unset | WeatherTimestampDefinitionEnum = UNSET
+    """ WeatherTimestampDefinitionEnum """
     timestamp_definition_original: None | Unset | WeatherTimestampDefinitionEnum = UNSET
     time_interval: float | Unset = UNSET
     start_date: datetime.datetime | Unset = UNSET
+    """ ISO-8601 datetime as returned by the PlantPredict API. May or may not include a timezone offset; treat as
+    server-local when no offset is present. """
     end_date: datetime.datetime | Unset = UNSET
+    """ ISO-8601 datetime as returned by the PlantPredict API. May or may not include a timezone offset; treat as
+    server-local when no offset is present. """
     global_horizontal_irradiance_sum: float | None | Unset = UNSET
     diffuse_horizontal_irradiance_sum: float | None | Unset = UNSET
     direct_normal_irradiance_sum: float | None | Unset = UNSET
@@ -86,11 +103,13 @@ class Weather:
     has_albedo_data: bool | Unset = UNSET
     weather_data_model_version: None | str | Unset = UNSET
     data_provider: None | Unset | WeatherDataProvider = UNSET
+    """ WeatherDataProvider """
     p_level: None | Unset | WeatherPLevel = UNSET
     wind_sensor_height: float | Unset = UNSET
     monthly_factors: list[WeatherMonthlyFactors] | None | Unset = UNSET
     weather_details: list[WeatherDetail] | None | Unset = UNSET
     data_type: None | Unset | WeatherDataType = UNSET
+    """ WeatherDataType """
     series_fingerprint: None | str | Unset = UNSET
     customer_name: None | str | Unset = UNSET
     api_locked: bool | Unset = UNSET
@@ -103,10 +122,11 @@ class Weather:
     module_tilt: float | None | Unset = UNSET
     module_azimuth: float | None | Unset = UNSET
     tracking_type: DCFieldTrackingTypeEnum | None | Unset = UNSET
+    """ DCFieldTrackingTypeEnum """
     tracking_backtracking_type: DCFieldBacktrackingType | None | Unset = UNSET
-    minimum_tracking_limit_angle_d: float | None | Unset = UNSET
-    maximum_tracking_limit_angle_d: float | None | Unset = UNSET
-    tracker_pitch_angle_d: float | None | Unset = UNSET
+    minimum_tracking_limit_angle_deg: float | None | Unset = UNSET
+    maximum_tracking_limit_angle_deg: float | None | Unset = UNSET
+    tracker_pitch_angle_deg: float | None | Unset = UNSET
     tracker_stow_angle: float | None | Unset = UNSET
     ground_coverage_ratio: float | None | Unset = UNSET
     download_info: None | Unset | WeatherAPIDownload = UNSET
@@ -506,23 +526,23 @@ class Weather:
         else:
             tracking_backtracking_type = self.tracking_backtracking_type
 
-        minimum_tracking_limit_angle_d: float | None | Unset
-        if isinstance(self.minimum_tracking_limit_angle_d, Unset):
-            minimum_tracking_limit_angle_d = UNSET
+        minimum_tracking_limit_angle_deg: float | None | Unset
+        if isinstance(self.minimum_tracking_limit_angle_deg, Unset):
+            minimum_tracking_limit_angle_deg = UNSET
         else:
-            minimum_tracking_limit_angle_d = self.minimum_tracking_limit_angle_d
+            minimum_tracking_limit_angle_deg = self.minimum_tracking_limit_angle_deg
 
-        maximum_tracking_limit_angle_d: float | None | Unset
-        if isinstance(self.maximum_tracking_limit_angle_d, Unset):
-            maximum_tracking_limit_angle_d = UNSET
+        maximum_tracking_limit_angle_deg: float | None | Unset
+        if isinstance(self.maximum_tracking_limit_angle_deg, Unset):
+            maximum_tracking_limit_angle_deg = UNSET
         else:
-            maximum_tracking_limit_angle_d = self.maximum_tracking_limit_angle_d
+            maximum_tracking_limit_angle_deg = self.maximum_tracking_limit_angle_deg
 
-        tracker_pitch_angle_d: float | None | Unset
-        if isinstance(self.tracker_pitch_angle_d, Unset):
-            tracker_pitch_angle_d = UNSET
+        tracker_pitch_angle_deg: float | None | Unset
+        if isinstance(self.tracker_pitch_angle_deg, Unset):
+            tracker_pitch_angle_deg = UNSET
         else:
-            tracker_pitch_angle_d = self.tracker_pitch_angle_d
+            tracker_pitch_angle_deg = self.tracker_pitch_angle_deg
 
         tracker_stow_angle: float | None | Unset
         if isinstance(self.tracker_stow_angle, Unset):
@@ -687,12 +707,12 @@ class Weather:
             field_dict["trackingType"] = tracking_type
         if tracking_backtracking_type is not UNSET:
             field_dict["trackingBacktrackingType"] = tracking_backtracking_type
-        if minimum_tracking_limit_angle_d is not UNSET:
-            field_dict["minimumTrackingLimitAngleD"] = minimum_tracking_limit_angle_d
-        if maximum_tracking_limit_angle_d is not UNSET:
-            field_dict["maximumTrackingLimitAngleD"] = maximum_tracking_limit_angle_d
-        if tracker_pitch_angle_d is not UNSET:
-            field_dict["trackerPitchAngleD"] = tracker_pitch_angle_d
+        if minimum_tracking_limit_angle_deg is not UNSET:
+            field_dict["minimumTrackingLimitAngleD"] = minimum_tracking_limit_angle_deg
+        if maximum_tracking_limit_angle_deg is not UNSET:
+            field_dict["maximumTrackingLimitAngleD"] = maximum_tracking_limit_angle_deg
+        if tracker_pitch_angle_deg is not UNSET:
+            field_dict["trackerPitchAngleD"] = tracker_pitch_angle_deg
         if tracker_stow_angle is not UNSET:
             field_dict["trackerStowAngle"] = tracker_stow_angle
         if ground_coverage_ratio is not UNSET:
@@ -1366,36 +1386,36 @@ class Weather:
 
         tracking_backtracking_type = _parse_tracking_backtracking_type(d.pop("trackingBacktrackingType", UNSET))
 
-        def _parse_minimum_tracking_limit_angle_d(data: object) -> float | None | Unset:
+        def _parse_minimum_tracking_limit_angle_deg(data: object) -> float | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(float | None | Unset, data)
 
-        minimum_tracking_limit_angle_d = _parse_minimum_tracking_limit_angle_d(
+        minimum_tracking_limit_angle_deg = _parse_minimum_tracking_limit_angle_deg(
             d.pop("minimumTrackingLimitAngleD", UNSET)
         )
 
-        def _parse_maximum_tracking_limit_angle_d(data: object) -> float | None | Unset:
+        def _parse_maximum_tracking_limit_angle_deg(data: object) -> float | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(float | None | Unset, data)
 
-        maximum_tracking_limit_angle_d = _parse_maximum_tracking_limit_angle_d(
+        maximum_tracking_limit_angle_deg = _parse_maximum_tracking_limit_angle_deg(
             d.pop("maximumTrackingLimitAngleD", UNSET)
         )
 
-        def _parse_tracker_pitch_angle_d(data: object) -> float | None | Unset:
+        def _parse_tracker_pitch_angle_deg(data: object) -> float | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(float | None | Unset, data)
 
-        tracker_pitch_angle_d = _parse_tracker_pitch_angle_d(d.pop("trackerPitchAngleD", UNSET))
+        tracker_pitch_angle_deg = _parse_tracker_pitch_angle_deg(d.pop("trackerPitchAngleD", UNSET))
 
         def _parse_tracker_stow_angle(data: object) -> float | None | Unset:
             if data is None:
@@ -1503,9 +1523,9 @@ class Weather:
             module_azimuth=module_azimuth,
             tracking_type=tracking_type,
             tracking_backtracking_type=tracking_backtracking_type,
-            minimum_tracking_limit_angle_d=minimum_tracking_limit_angle_d,
-            maximum_tracking_limit_angle_d=maximum_tracking_limit_angle_d,
-            tracker_pitch_angle_d=tracker_pitch_angle_d,
+            minimum_tracking_limit_angle_deg=minimum_tracking_limit_angle_deg,
+            maximum_tracking_limit_angle_deg=maximum_tracking_limit_angle_deg,
+            tracker_pitch_angle_deg=tracker_pitch_angle_deg,
             tracker_stow_angle=tracker_stow_angle,
             ground_coverage_ratio=ground_coverage_ratio,
             download_info=download_info,

@@ -18,6 +18,8 @@ T = TypeVar("T", bound="WeatherAPIDownload")
 
 @_attrs_define
 class WeatherAPIDownload:
+    """The API's ``PlantPredict.Entities.WeatherDownload.WeatherAPIDownload``. Held by: ``Weather.download_info``."""
+
     id: int | Unset = UNSET
     reference_id: None | str | Unset = UNSET
     downloaded_by_project_id: int | None | Unset = UNSET

@@ -21,6 +21,11 @@ T = TypeVar("T", bound="WeatherAPISettings")
 
 @_attrs_define
 class WeatherAPISettings:
+    """The API's ``PlantPredict.Entities.Authentication.WeatherAPISettings``. Held by:
+    ``DefaultSettings.weather_api_settings``.
+
+    """
+
     id: int | Unset = UNSET
     meteonorm_settings: MeteonormAPISettings | None | Unset = UNSET
     cpr_settings: CPRAPISettings | None | Unset = UNSET

@@ -5,11 +5,13 @@ from typing import Any
 
 
 class WeatherDataProvider(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.WeatherDataProvider``. Held by: ``Weather.data_provider``."""
+
     NREL = 1
     AWS_TRUEPOWER = 2
     WIND_LOGICS = 3
     METEONORM = 4
-    V_3_TIER = 5
+    V3TIER = 5
     SOLAR_ANYWHERE = 6
     GEO_MODEL_SOLAR = 7
     GEO_SUN_AFRICA = 8

@@ -5,17 +5,19 @@ from typing import Any
 
 
 class WeatherDataType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.WeatherDataType``. Held by: ``Weather.data_type``."""
+
     SYNTHETIC_MONTHLY = 0
     SATELLITE = 1
     GROUND_CORRECTED = 2
     MEASURED = 3
-    TMY_3 = 4
+    TMY3 = 4
     TGY = 5
     TMY = 6
     PSM = 7
     SUNY = 8
-    MTS_2 = 9
-    CZ_2010 = 10
+    MTS2 = 9
+    CZ2010 = 10
 
     def __str__(self) -> str:
         return str(self.value)

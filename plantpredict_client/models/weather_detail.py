@@ -16,6 +16,11 @@ T = TypeVar("T", bound="WeatherDetail")
 
 @_attrs_define
 class WeatherDetail:
+    """The API's ``PlantPredict.Entities.WeatherDetail``. Answered by: ``client.weather.details``. Sent to:
+    ``client.weather.update_details``. Held by: ``Weather.weather_details``.
+
+    """
+
     id: int | Unset = UNSET
     weather_id: int | Unset = UNSET
     index: int | Unset = UNSET
@@ -32,6 +37,8 @@ class WeatherDetail:
     wind_direction: float | None | Unset = UNSET
     wind_gust: float | None | Unset = UNSET
     time_stamp: datetime.datetime | Unset = UNSET
+    """ ISO-8601 datetime as returned by the PlantPredict API. May or may not include a timezone offset; treat as
+    server-local when no offset is present. """
     adjusted_time_stamp: datetime.datetime | Unset = UNSET
     precipitable_water: float | None | Unset = UNSET
     rainfall: float | None | Unset = UNSET

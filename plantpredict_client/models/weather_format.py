@@ -5,8 +5,10 @@ from typing import Any
 
 
 class WeatherFormat(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.WeatherFormat``. Held by: ``Weather.format_``."""
+
     SOLAR_PROSPECTOR_CSV = 1
-    NRELTMY_3 = 2
+    NRELTMY3 = 2
     METEONORM_TMY_3 = 3
     V_3_TIER = 4
     AWS = 5
@@ -14,7 +16,7 @@ class WeatherFormat(IntEnum):
     GEO_MODEL_SOLAR = 7
     SOLAR_ANYWHERE = 8
     PLANT_PREDICT = 9
-    TMY_3 = 10
+    TMY3 = 10
     SOLAR_GIS = 11
     NASA = 12
     V_3_TIER_VAISALA = 13

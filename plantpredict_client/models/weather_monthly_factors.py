@@ -15,6 +15,8 @@ T = TypeVar("T", bound="WeatherMonthlyFactors")
 
 @_attrs_define
 class WeatherMonthlyFactors:
+    """The API's ``PlantPredict.Entities.WeatherMonthlyFactors``. Held by: ``Weather.monthly_factors``."""
+
     id: int | Unset = UNSET
     month: int | Unset = UNSET
     month_name: None | str | Unset = UNSET

@@ -5,12 +5,14 @@ from typing import Any
 
 
 class WeatherPLevel(IntEnum):
-    VALUE_0 = 0
-    VALUE_1 = 1
-    VALUE_2 = 2
-    VALUE_3 = 3
-    VALUE_4 = 4
-    VALUE_5 = 5
+    """The API's ``PlantPredict.Entities.Enums.WeatherPLevel``. Held by: ``Weather.p_level``."""
+
+    P50 = 0
+    P90 = 1
+    NA = 2
+    P95 = 3
+    P99 = 4
+    P75 = 5
 
     def __str__(self) -> str:
         return str(self.value)

@@ -5,12 +5,15 @@ from typing import Any
 
 
 class WeatherSourceTypeAPIEnum(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.WeatherSourceTypeAPIEnum``. Held by:
+    ``UserWeatherDownload.weather_source``."""
+
     UNKNOWN = 0
     METEONORM = 1
     CPR_SOLAR_ANYWHERE = 2
     NSRDBPSM = 3
     NSRDBSUNY = 4
-    NSRDBMTS_2 = 5
+    NSRDBMTS2 = 5
     SOLAR_GIS = 6
     NASA = 7
     SOLCAST = 8

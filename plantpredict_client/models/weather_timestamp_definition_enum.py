@@ -5,6 +5,9 @@ from typing import Any
 
 
 class WeatherTimestampDefinitionEnum(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.WeatherTimestampDefinitionEnum``. Held by:
+    ``Weather.timestamp_definition``, ``Weather.timestamp_definition_original``."""
+
     UNDEFINED = 0
     INTERVAL_END = 1
     INTERVAL_BEGIN = 2

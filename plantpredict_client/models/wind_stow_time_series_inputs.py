@@ -16,6 +16,11 @@ T = TypeVar("T", bound="WindStowTimeSeriesInputs")
 
 @_attrs_define
 class WindStowTimeSeriesInputs:
+    """The API's ``PlantPredict.Entities.DTO.WindStowTimeSeriesInputs``. Held by:
+    ``ArrayWindStowInputParameters.time_series_data``.
+
+    """
+
     adjusted_time_stamp: datetime.datetime | Unset = UNSET
     module_tracker_angle: float | Unset = UNSET
     wind_gust: float | Unset = UNSET

@@ -16,6 +16,11 @@ T = TypeVar("T", bound="WindStowTimeSeriesResponse")
 
 @_attrs_define
 class WindStowTimeSeriesResponse:
+    """The API's ``PlantPredict.Entities.DTO.WindStowTimeSeriesResponse``. Held by:
+    ``ArrayWindStowResponse.time_series_data``.
+
+    """
+
     adjusted_time_stamp: datetime.datetime | Unset = UNSET
     module_tracker_angle: float | Unset = UNSET
     module_tracker_angle_wind_stow: float | Unset = UNSET

@@ -5,6 +5,8 @@ from typing import Any
 
 
 class WindStowType(IntEnum):
+    """The API's ``PlantPredict.Entities.Enums.WindStowType``. Held by: ``DCField.wind_stow_type``."""
+
     DISABLED = 0
     PLANT_PREDICT = 1
     ARRAY_TECHNOLOGIES = 2

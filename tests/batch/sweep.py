@@ -44,7 +44,7 @@ def power_plant(module_id: int, inverter_id: int, tilt: float) -> PowerPlant:
         planned_module_rating=550.0,
     )
     inverter = PowerPlantInverter(
-        name="1", repeater=1, inverter_id=inverter_id, setpointk_w=2750.0, power_factor=1.0, dc_fields=[field]
+        name="1", repeater=1, inverter_id=inverter_id, setpoint_kw=2750.0, power_factor=1.0, dc_fields=[field]
     )
     array = PowerPlantArray(name=1, repeater=1, inverters=[inverter])
     return PowerPlant(blocks=[Block(name=1, repeater=1, arrays=[array])], power_factor=1.0, availability_loss=0.0)

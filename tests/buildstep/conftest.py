@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from openapi import NameLock, Overrides, Result, normalize
 from tests.conftest import REPO
@@ -13,7 +12,8 @@ from tests.conftest import REPO
 
 @pytest.fixture(scope="session")
 def overrides() -> Overrides:
-    return Overrides.from_json(yaml.safe_load((REPO / "openapi" / "names.yml").read_text(encoding="utf-8")))
+    """names.yml, with the SDK's enumerations beside it."""
+    return Overrides.read(REPO / "openapi" / "names.yml")
 
 
 @pytest.fixture(scope="session")

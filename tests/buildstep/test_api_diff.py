@@ -128,3 +128,46 @@ def test_new_entries_go_first_below_the_marker() -> None:
     assert second.index(MARKER) < second.index("## two") < second.index("## one")
     with pytest.raises(ChangelogError, match="has no line"):
         with_entry("# Changelog\n", "## three\n")
+
+
+def test_a_field_under_a_new_python_name_is_a_breaking_rename() -> None:
+    old = {"schemas": {"PowerPlantInverter": {"type": "object", "fields": {"setpointkW": "setpointk_w: float"}}}}
+    new = {"schemas": {"PowerPlantInverter": {"type": "object", "fields": {"setpointkW": "setpoint_kw: float"}}}}
+    assert [(c.kind, c.subject, c.detail, c.breaking) for c in diff(old, new)] == [
+        ("field renamed", "PowerPlantInverter.setpointk_w -> setpoint_kw", "setpointkW", True)
+    ]
+
+
+def test_a_surface_without_python_names_had_the_generators_own() -> None:
+    # Surfaces written before Python names were recorded hold only the type.
+    old = {"schemas": {"Summary": {"type": "object", "fields": {"totalBoSLoss": "float", "year": "int"}}}}
+    new = {
+        "schemas": {
+            "Summary": {"type": "object", "fields": {"totalBoSLoss": "total_bos_loss: float", "year": "year: int"}}
+        }
+    }
+    assert [(c.kind, c.subject) for c in diff(old, new)] == [
+        ("field renamed", "Summary.total_bo_s_loss -> total_bos_loss")
+    ]
+
+
+def test_an_argument_under_a_new_python_name_breaks_its_operation() -> None:
+    old = _changed(
+        operations__get_project__parameters={
+            "path:projectId": "project_id: int",
+            "query:ASHRAEIAM": "ashraeiam: str (optional)",
+        }
+    )
+    new = copy.deepcopy(old)
+    new["operations"]["get_project"]["parameters"]["query:ASHRAEIAM"] = "ashrae_iam: str (optional)"
+    (change,) = diff(old, new)
+    assert (change.kind, change.breaking) == ("operation changed", True)
+    assert change.detail == "argument renamed ashraeiam -> ashrae_iam query:ASHRAEIAM"
+
+
+def test_a_new_resource_method_is_not_breaking_and_a_moved_one_is() -> None:
+    added = _changed(operations__get_project__resource="projects.get")
+    moved = copy.deepcopy(added)
+    moved["operations"]["get_project"]["resource"] = "projects.fetch"
+    assert _kinds(added) == [("operation changed", "get_project", False)]
+    assert [(c.kind, c.breaking) for c in diff(added, moved)] == [("operation changed", True)]

@@ -180,10 +180,11 @@ def test_the_comparison_catches_a_real_loss() -> None:
 
 
 def test_a_parser_that_returns_nothing_for_a_json_body_counts_as_a_loss(reference_document: dict[str, Any]) -> None:
-    # Route a recorded project through an endpoint that parses no body: the harness must call it a loss.
+    # Route a recorded project through an endpoint whose answer has no body (it returns None): the
+    # harness must call it a loss.
     surface = {
         "operations": {
-            "get_report_info": {"module": "reports", "method": "GET", "path": "/Project/{projectId}"},
+            "delete_project": {"module": "projects", "method": "GET", "path": "/Project/{projectId}"},
         }
     }
     result = run_conformance(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from openapi import NameLock, Overrides, normalize
+from openapi import NameLock, Overrides, Result, normalize
 from openapi._naming import derive_operation_id, match_key, short_type_name, snake, unique_short_names
 
 
@@ -95,11 +95,37 @@ def test_an_upstream_addition_never_renames_an_existing_class_or_function(
 ) -> None:
     before = normalize(live_document, reference_document, lock_names, overrides)
     after = normalize(_add_colliding_upstream_additions(live_document), reference_document, lock_names, overrides)
-    for key, name in before.names.schemas.items():
-        assert after.names.schemas[key] == name
-    for key, names in before.names.operations.items():
-        assert after.names.operations[key] == names
+    for section, held in before.names.to_json().items():
+        now = after.names.to_json()[section]
+        assert {key: now[key] for key in held} == held, section
     assert after.names.schemas["live:PlantPredict.Entities.Archive.Project"] == "ArchiveProject"
     assert after.names.operations["GET /archive/{}"]["id"] == "get_archive"
+    assert after.names.methods["GET /archive/{}"] == "archive"
+    assert after.names.attributes["ArchiveProject.archived"] == "archived"
     assert after.figures["schema names newly derived"] == 1
     assert after.figures["operation names newly derived"] == 1
+    assert after.figures["attribute names newly derived"] == 1
+    assert after.figures["method names newly derived"] == 1
+
+
+def test_the_lock_names_every_attribute_argument_enum_member_resource_and_method(normalized: Result) -> None:
+    counts = normalized.names.count()
+    assert counts["attributes"] >= 2818
+    assert counts["parameters"] >= 254
+    assert counts["enum_members"] >= 426
+    assert counts["resources"] == 16
+    assert counts["methods"] >= 160
+    assert normalized.figures.get("attribute names newly derived", 0) == 0
+
+
+def test_a_name_a_source_adds_later_does_not_rename_a_locked_member(
+    live_document: dict[str, Any], reference_document: dict[str, Any], lock_names: NameLock, overrides: Overrides
+) -> None:
+    # The SDK names CompanyStatusEnum 0 and 1 tomorrow: the members keep the names the lock holds.
+    later = copy.deepcopy(overrides)
+    later.sdk_enums["CompanyStatusEnum"] = "Invented"
+    later.sdk_enumerations["Invented"] = {0: "INACTIVE", 1: "ENABLED"}
+    result = normalize(live_document, reference_document, lock_names, later)
+    assert result.document["components"]["schemas"]["CompanyStatusEnum"]["x-enum-varnames"] == ["VALUE_0", "VALUE_1"]
+    fresh = normalize(live_document, reference_document, NameLock(), later)
+    assert fresh.document["components"]["schemas"]["CompanyStatusEnum"]["x-enum-varnames"] == ["INACTIVE", "ENABLED"]

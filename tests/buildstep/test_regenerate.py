@@ -82,16 +82,18 @@ def test_four_upstream_changes_regenerate_only_the_files_they_change(
     shown = regenerate(whole_repo, spec, reference_path)
     assert shown.returncode == 0, shown.stderr
     assert "4 change(s), 1 breaking" in shown.stdout
-    assert "  BREAKING Prediction.useLeapYears: bool" in shown.stdout
+    assert "  BREAKING Prediction.use_leap_years: bool" in shown.stdout
     assert "make regenerate ACCEPT=1" in shown.stdout
     assert _repo_digest(whole_repo) == before, "without --accept nothing is written"
 
+    names_before = Lock.read(whole_repo / "openapi" / "spec.lock.json")
     accepted = regenerate(whole_repo, spec, reference_path, "--accept")
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     assert "passed" in accepted.stdout
     after = _repo_digest(whole_repo)
     assert _changed(before, after) == {
         "plantpredict_client/api/predictions/get_prediction_tags.py",  # new
+        "plantpredict_client/api/predictions/__init__.py",  # its resource method: client.predictions.tags
         "plantpredict_client/models/project.py",
         "plantpredict_client/models/prediction.py",
         "plantpredict_client/models/dc_field_tracking_type_enum.py",
@@ -105,9 +107,20 @@ def test_four_upstream_changes_regenerate_only_the_files_they_change(
     assert "**1 breaking change** of 4" in entry
     added = "- `get_prediction_tags`: GET /Project/{projectId}/Prediction/{predictionId}/Tags (module predictions)"
     assert f"### Operations added\n\n{added}" in entry
-    assert "### Fields added\n\n- `Project.interconnectionLimit`: float | None" in entry
-    assert "### Fields removed\n\n- **Breaking:** `Prediction.useLeapYears`: bool" in entry
+    assert "### Fields added\n\n- `Project.interconnection_limit`: float | None" in entry
+    assert "### Fields removed\n\n- **Breaking:** `Prediction.use_leap_years`: bool" in entry
     assert "### Enum members added\n\n- `DCFieldTrackingTypeEnum.VALUE_3`: = 3" in entry
+    assert "renamed" not in entry.lower()
+    # No existing name moved: every name the lock held (classes, functions, attributes, arguments,
+    # enum members, resources, methods) is still locked to the same name, and new ones were added.
+    names_after = Lock.read(whole_repo / "openapi" / "spec.lock.json")
+    assert names_before is not None
+    assert names_after is not None
+    for section, held in names_before.names.to_json().items():
+        assert {k: v for k, v in names_after.names.to_json()[section].items() if k in held} == held, section
+    assert names_after.names.methods["GET /project/{}/prediction/{}/tags"] == "tags"
+    assert names_after.names.enum_members["DCFieldTrackingTypeEnum.3"] == "VALUE_3"
+    assert names_after.names.attributes["Project.interconnectionLimit"] == "interconnection_limit"
     assert "(fetched from offline copy (current.json))" in entry
 
     again = regenerate(whole_repo, spec, reference_path, "--accept")

@@ -86,7 +86,7 @@ async def ready_prediction(client: Client) -> tuple[int, int]:
                             PowerPlantInverter(
                                 name="1",
                                 inverter_id=inverter.id,
-                                setpointk_w=2500.0,
+                                setpoint_kw=2500.0,
                                 dc_fields=[
                                     DCField(
                                         name=1,

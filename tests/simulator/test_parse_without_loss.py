@@ -105,6 +105,11 @@ class Walk:
             assert parsed == sent_text, name
             self.results[name] = "string, parsed without loss"
             return parsed
+        if isinstance(parsed, dict) or (isinstance(parsed, list) and not any(attrs.has(type(i)) for i in parsed)):
+            # An answer the documents leave untyped: the generated client returns the decoded JSON.
+            assert parsed == json.loads(response.content), name
+            self.results[name] = "decoded JSON, without loss"
+            return parsed
         sent = json.loads(response.content)
         assert _dump(parsed) == sent, f"{name} lost data"
         self.results[name] = "model, parsed without loss"
