@@ -107,6 +107,7 @@ bench: $(BENCH_STAMP)
 	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; $(call APT_INSTALL,wrk); }
 	$(PY) -m bench.simulator_load
 	$(PY) -m bench.concurrency
+	$(PY) -m bench.large_answers
 	$(PY) -m bench.clients
 	$(PY) -m bench.cooldown
 

@@ -35,6 +35,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from attrs import evolve
 from rich.console import Console
@@ -60,9 +61,6 @@ from plantpredict_auth import (
     share_cooldown,
 )
 from plantpredict_client import Client
-from plantpredict_client.api.inverters import create_inverter, list_inverters
-from plantpredict_client.api.modules import create_module, list_modules
-from plantpredict_client.api.weather import create_weather, search_weather
 from plantpredict_client.models import (
     Block,
     DCField,
@@ -77,7 +75,7 @@ from plantpredict_client.models import (
     Project,
     Weather,
 )
-from plantpredict_client.types import UNSET
+from plantpredict_client.types import Unset
 
 SWEEPS = {
     "tilt": ("fixed tilt (degrees)", 0.0, 46.0),
@@ -98,8 +96,11 @@ STAGES = [
 @dataclass
 class Library:
     module: Module
+    module_id: int
     inverter: Inverter
+    inverter_id: int
     weather: Weather
+    weather_id: int
 
 
 # ------------------------------------------------------------------------------------------------
@@ -208,29 +209,34 @@ def _num(value: object, default: float = 0.0) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
 
 
+LibraryItem = TypeVar("LibraryItem", Module, Inverter, Weather)
+
+
+def with_ids(items: list[LibraryItem]) -> dict[int, LibraryItem]:
+    """Library entries by id (a listed entry always has one; the schema only allows it not to)."""
+    return {item.id: item for item in items if not isinstance(item.id, Unset)}
+
+
 async def pick_library(client: Client, args: argparse.Namespace, console: Console) -> Library:
-    modules = await list_modules.asyncio(client=client) or []
-    inverters = await list_inverters.asyncio(client=client) or []
-    weathers = (
-        await search_weather.asyncio(
-            client=client, latitude=args.latitude, longitude=args.longitude, search_radius=200.0
-        )
-        or []
+    modules = with_ids(await client.modules.list())
+    inverters = with_ids(await client.inverters.list())
+    weathers = with_ids(
+        await client.weather.search(latitude=args.latitude, longitude=args.longitude, search_radius=200.0)
     )
     if not (modules and inverters and weathers):
         if args.live:
             raise SystemExit("the library has no module, inverter or weather file near the site: add them first")
         console.print("[yellow]The simulator's library is empty: adding a module, an inverter and a weather file.")
-        modules = modules or [await _add_module(client)]
-        inverters = inverters or [await _add_inverter(client)]
-        weathers = weathers or [await _add_weather(client, args)]
-    module = max(modules, key=lambda m: _num(m.stc_max_power))
-    inverter = max(inverters, key=lambda i: _num(i.power_rated))
-    weather = min(weathers, key=lambda w: _num(w.distance, math.inf))
-    return Library(module, inverter, weather)
+        modules = modules or await _add_module(client)
+        inverters = inverters or await _add_inverter(client)
+        weathers = weathers or await _add_weather(client, args)
+    module_id = max(modules, key=lambda i: _num(modules[i].stc_max_power))
+    inverter_id = max(inverters, key=lambda i: _num(inverters[i].power_rated))
+    weather_id = min(weathers, key=lambda i: _num(weathers[i].distance, math.inf))
+    return Library(modules[module_id], module_id, inverters[inverter_id], inverter_id, weathers[weather_id], weather_id)
 
 
-async def _add_module(client: Client) -> Module:
+async def _add_module(client: Client) -> dict[int, Module]:
     module = Module(
         name="Example 550 W module",
         manufacturer="Example",
@@ -240,12 +246,10 @@ async def _add_module(client: Client) -> Module:
         width=1134.0,
         stc_power_temp_coef=-0.35,
     )
-    created = await create_module.asyncio(client=client, body=module)
-    module.id = created.id if created and isinstance(created.id, int) else UNSET
-    return module
+    return {(await client.modules.create(module)).id: module}
 
 
-async def _add_inverter(client: Client) -> Inverter:
+async def _add_inverter(client: Client) -> dict[int, Inverter]:
     inverter = Inverter(
         name="Example 3.6 MW inverter",
         manufacturer="Example",
@@ -253,16 +257,12 @@ async def _add_inverter(client: Client) -> Inverter:
         power_rated=3600.0,
         apparent_power=3600.0,
     )
-    created = await create_inverter.asyncio(client=client, body=inverter)
-    inverter.id = created.id if created and isinstance(created.id, int) else UNSET
-    return inverter
+    return {(await client.inverters.create(inverter)).id: inverter}
 
 
-async def _add_weather(client: Client, args: argparse.Namespace) -> Weather:
+async def _add_weather(client: Client, args: argparse.Namespace) -> dict[int, Weather]:
     weather = Weather(name="Example TMY", latitude=args.latitude, longitude=args.longitude, distance=0.0)
-    created = await create_weather.asyncio(client=client, body=weather)
-    weather.id = created.id if created and isinstance(created.id, int) else UNSET
-    return weather
+    return {(await client.weather.create(weather)).id: weather}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -281,7 +281,7 @@ def power_plant(library: Library, args: argparse.Namespace, value: float) -> Pow
     field = DCField(
         name=1,
         repeater=1,
-        module_id=library.module.id if isinstance(library.module.id, int) else None,
+        module_id=library.module_id,
         tracking_type=DCFieldTrackingTypeEnum.FIXED_TILT,
         module_tilt=tilt,
         module_azimuth=180.0,
@@ -293,7 +293,7 @@ def power_plant(library: Library, args: argparse.Namespace, value: float) -> Pow
     inverter = PowerPlantInverter(
         name="1",
         repeater=inverters,
-        inverter_id=library.inverter.id if isinstance(library.inverter.id, int) else None,
+        inverter_id=library.inverter_id,
         setpoint_kw=inverter_kw,
         power_factor=1.0,
         dc_fields=[field],
@@ -314,13 +314,12 @@ def job_key(args: argparse.Namespace, value: float) -> str:
 
 
 def sweep_jobs(args: argparse.Namespace, library: Library, values: list[float]) -> list[BatchJob]:
-    weather_id = library.weather.id if isinstance(library.weather.id, int) else None
     return [
         BatchJob(
             key=job_key(args, value),
             prediction=Prediction(
                 name=f"{args.sweep} = {value:g}",
-                weather_id=weather_id,
+                weather_id=library.weather_id,
                 start=dt.datetime(2023, 1, 1),
                 end=dt.datetime(2023, 12, 31, 23),
             ),

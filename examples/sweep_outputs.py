@@ -69,12 +69,10 @@ def write_outputs(rows: list[Row], args: argparse.Namespace) -> list[Path]:
     matplotlib.use("Agg")  # files only, no display
     import matplotlib.pyplot as plt
 
-    good = [r for r in rows if r.specific_yield is not None]
+    good = [(r.value, r.specific_yield) for r in rows if r.specific_yield is not None]
     bad = [r for r in rows if r.specific_yield is None]
     figure, axis = plt.subplots(figsize=(8, 4.5), dpi=120)
-    axis.plot(
-        [r.value for r in good], [r.specific_yield for r in good], "o-", color="tab:orange", label="specific yield"
-    )
+    axis.plot([v for v, _ in good], [y for _, y in good], "o-", color="tab:orange", label="specific yield")
     for row in bad:
         axis.axvline(row.value, color="tab:red", alpha=0.3, linewidth=1)
     axis.set_xlabel(args.label)

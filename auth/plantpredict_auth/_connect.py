@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from plantpredict_client.client import LARGE_ANSWER
+
 from ._bearer import BearerAuth
 from ._client import PlantPredictAsyncClient, PlantPredictClient
 from ._cooldown import CooldownStore
@@ -43,11 +45,22 @@ def resolve_base_url(credentials: Credentials, base_url: str | None) -> str:
 _Connected = TypeVar("_Connected", ConnectedClient, ConnectedSyncClient)
 
 
-def _generated_client(cls: type[_Connected], url: str, timeout: httpx.Timeout, headers: dict[str, str]) -> _Connected:
+def _generated_client(
+    cls: type[_Connected],
+    url: str,
+    timeout: httpx.Timeout,
+    headers: dict[str, str],
+    parse_in_thread_above: int | None = LARGE_ANSWER,
+) -> _Connected:
     # Undocumented statuses (a redirect to a sign-in page) and bodies of the wrong shape raise the
     # runtime's APIResponseError instead of quietly returning None or a TypeError.
     return cls(
-        base_url=url, timeout=timeout, headers=headers, raise_on_unexpected_status=True, response_error=response_error
+        base_url=url,
+        timeout=timeout,
+        headers=headers,
+        raise_on_unexpected_status=True,
+        response_error=response_error,
+        parse_in_thread_above=parse_in_thread_above,
     )
 
 
@@ -95,6 +108,7 @@ async def connect(
     transport: httpx.AsyncBaseTransport | None = None,
     token_manager: TokenManager | None = None,
     timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,  # noqa: ASYNC109  # configures httpx; does not bound this call
+    parse_in_thread_above: int | None = LARGE_ANSWER,
     **httpx_args: Any,
 ) -> AsyncIterator[ConnectedClient]:
     """Yield a ``plantpredict_client.Client`` (a ``ConnectedClient``): resource methods
@@ -104,6 +118,8 @@ async def connect(
     ``transport`` carries API and token requests alike (tests pass the simulator in-process).
     Pass ``token_manager`` to share one token between several clients of the same identity, and
     ``cooldown_store`` (``RedisCooldownStore``) to share the 429 cool-down between processes.
+    Answers larger than ``parse_in_thread_above`` bytes (64 KiB; ``None``: none) are decoded and
+    parsed on a worker thread, so a multi-megabyte power plant does not hold the event loop.
     """
     url = resolve_base_url(credentials, base_url)
     manager = token_manager or TokenManager(
@@ -115,7 +131,8 @@ async def connect(
     settings.setdefault("limits", _limits(max_concurrency))
     http = PlantPredictAsyncClient(transport=transport, **settings)
     http.gate.store = cooldown_store
-    client = _generated_client(ConnectedClient, url, http.timeout, settings["headers"]).set_async_httpx_client(http)
+    client = _generated_client(ConnectedClient, url, http.timeout, settings["headers"], parse_in_thread_above)
+    client.set_async_httpx_client(http)
     try:
         yield client
     finally:

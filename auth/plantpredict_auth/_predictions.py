@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from plantpredict_client import Client
-from plantpredict_client.api.predictions import get_prediction, run_prediction
 from plantpredict_client.models import ExportOptions, Prediction, ProcessingStatusEnum
 from plantpredict_client.types import UNSET, Unset
 
 from . import _time
-from ._errors import APIResponseError, PredictionFailedError, PredictionTimeoutError
+from ._errors import PredictionFailedError, PredictionTimeoutError
 
 FINISHED = frozenset({ProcessingStatusEnum.SUCCESS, ProcessingStatusEnum.ERROR, ProcessingStatusEnum.CANCELLED})
 
@@ -48,15 +47,7 @@ async def wait_for_prediction(
     started = _time.now()
     interval = poll_initial
     while True:
-        prediction = await get_prediction.asyncio(project_id=project_id, prediction_id=prediction_id, client=client)
-        if prediction is None:
-            raise APIResponseError(
-                f"GET /Project/{project_id}/Prediction/{prediction_id} returned no prediction",
-                status_code=0,
-                body="",
-                request_method="GET",
-                request_path=f"/Project/{project_id}/Prediction/{prediction_id}",
-            )
+        prediction = await client.predictions.get(project_id, prediction_id)
         if on_poll is not None:
             on_poll(prediction)
         status = status_of(prediction)
@@ -90,9 +81,7 @@ async def run_and_wait(
     """Start a run and wait for it; with ``raise_on_failure``, Error or Cancelled raise
     ``PredictionFailedError`` (carrying the status) instead of returning. A run still going at the
     deadline raises ``PredictionTimeoutError``; both are ``PredictionRunError``."""
-    await run_prediction.asyncio_detailed(
-        project_id=project_id, prediction_id=prediction_id, client=client, body=export_options or UNSET
-    )
+    await client.predictions.run(project_id, prediction_id, export_options or UNSET)
     prediction = await wait_for_prediction(
         client,
         project_id,

@@ -181,7 +181,7 @@ async def asyncio_detailed(
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
-    return _build_response(client=client, response=response)
+    return await client.off_loop(_build_response, response)
 
 
 async def asyncio(
@@ -218,4 +218,4 @@ async def asyncio(
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
-    return _parsed(client=client, response=response)
+    return await client.off_loop(_parsed, response)

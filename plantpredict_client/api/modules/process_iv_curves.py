@@ -190,7 +190,7 @@ async def asyncio_detailed(
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
-    return _build_response(client=client, response=response)
+    return await client.off_loop(_build_response, response)
 
 
 async def asyncio(
@@ -227,4 +227,4 @@ async def asyncio(
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
-    return _parsed(client=client, response=response)
+    return await client.off_loop(_parsed, response)

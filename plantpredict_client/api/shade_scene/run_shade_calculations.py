@@ -203,7 +203,7 @@ async def asyncio_detailed(
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
-    return _build_response(client=client, response=response)
+    return await client.off_loop(_build_response, response)
 
 
 async def asyncio(
@@ -246,4 +246,4 @@ async def asyncio(
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
-    _parsed(client=client, response=response)
+    await client.off_loop(_parsed, response)
