@@ -259,6 +259,8 @@ async def _call(world: World, client: Client, name: str, module: types.ModuleTyp
     declared = SURFACE[name]["responses"].get(str(response.status_code), "no body")
     if declared == "no body":
         return 0
+    if declared.startswith("Any") and not response.content.strip():
+        return 0  # untyped in the documents (the live one declares no body): decoded JSON, or None when empty
     if response.parsed is None:
         return f"{method} {path}: declared {declared}, parsed nothing from {response.content[:120]!r}"
     return 1

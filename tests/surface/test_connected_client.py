@@ -154,7 +154,13 @@ async def test_the_workflow_runs_on_resource_methods_alone() -> None:
         project = await client.projects.create(site)
         prediction = await client.predictions.create(
             project.id,
-            Prediction(name="P50", project_id=project.id, weather_id=weather.id, start=dt.datetime(2023, 1, 1)),
+            Prediction(
+                name="P50",
+                project_id=project.id,
+                weather_id=weather.id,
+                start=dt.datetime(2023, 1, 1),
+                end=dt.datetime(2023, 12, 31, 23),
+            ),
         )
         field = DCField(
             name=1,
