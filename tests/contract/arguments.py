@@ -15,7 +15,6 @@ import datetime as dt
 import enum
 import inspect
 import io
-import re
 import types
 import typing
 import uuid
@@ -25,11 +24,11 @@ from typing import Any
 
 from plantpredict_client import errors, models
 from plantpredict_client.types import File, Unset
+from tests.complete_bodies import walk_to
 
 Schema = dict[str, Any]
 #: More rounds than the deepest body needs (a power plant: plant, block, array, inverter, DC field).
 MAX_ROUNDS = 20
-_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 
 
 def _members(annotation: Any) -> list[Any]:
@@ -130,13 +129,7 @@ class Arguments:
     def fill(self, body: Any, path: str) -> None:
         """Give the field at ``path`` (``body.powerPlant.blocks[0].repeater``, as the check names
         it) a valid value."""
-        steps = [(key, int(index) if index else None) for key, index in _STEP.findall(path.removeprefix("body"))]
-        target = body
-        for key, index in steps[:-1]:
-            target = target[index] if index is not None else getattr(target, self._attributes(type(target))[key])
-        key, index = steps[-1]
-        if index is not None:
-            raise AssertionError(f"the check names a list item as missing: {path}")
+        target, key = walk_to(body, path, lambda model, name: self._attributes(type(model))[name])
         attribute = self._attributes(type(target))[key]
         setattr(target, attribute, self.value(_hints(type(target))[attribute], self._properties(type(target)).get(key)))
 

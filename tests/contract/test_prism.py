@@ -12,9 +12,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+from plant_design import dc_field, new_inverter, new_module, power_plant, prediction
+
 from openapi import recorded_examples
 from openapi._naming import match_key
-from tests.contract.calls import Outcome
+from plantpredict_client.api.inverters import create_inverter
+from plantpredict_client.api.modules import create_module
+from plantpredict_client.api.power_plant import create_power_plant
+from plantpredict_client.api.predictions import create_prediction
+from plantpredict_client.types import Response
+from tests.contract.calls import Outcome, client_for, request_violations
 from tests.contract.documents import CUT, cut_cycles
 
 #: Operations whose 2xx the live document types as a plain string, where the client follows the
@@ -172,3 +179,20 @@ def test_cutting_cycles_keeps_every_reference_that_closes_none() -> None:
     assert schemas["B"]["properties"]["a"] == CUT
     assert schemas["A"]["properties"]["c"] == {"$ref": "#/components/schemas/C"}
     assert schemas["B"]["properties"]["c"] == {"$ref": "#/components/schemas/C"}
+
+
+async def test_the_examples_bodies_pass_both_documents(prism_servers: dict[str, Any]) -> None:
+    """What examples/plant_design.py sends (a module, an inverter, a prediction, a power plant)
+    carries every required field and keeps every bound of both documents."""
+    plant = power_plant(dc_field(1, 550.0, 28, 300, 25.0), 1, 3600.0, 28)
+    for which, server in prism_servers.items():
+        async with client_for(server.url) as client:
+            answers: list[Response[Any]] = [
+                await create_module.asyncio_detailed(client=client, body=new_module()),
+                await create_inverter.asyncio_detailed(client=client, body=new_inverter()),
+                await create_prediction.asyncio_detailed(1, client=client, body=prediction("Example", 1)),
+                await create_power_plant.asyncio_detailed(1, 1, client=client, body=plant),
+            ]
+        for answer in answers:
+            assert request_violations(answer.headers) == [], which
+            assert 200 <= answer.status_code < 300, (which, answer.content.decode()[-700:])
