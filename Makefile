@@ -1,6 +1,7 @@
 # plantpredict-client: every verb sets up what it needs (virtualenv, packages) on first use.
 #   make demo    run the batch-prediction demo against the local simulator
-#   make test    lint, type-check, check the generated client, run the tests
+#   make test    lint, type-check, check the generated client, run the tests (the contract tests too)
+#   make contract  only the contract tests: every operation through Prism on both documents
 # Build step (see README "Regenerating the client" and docs/build-step.md):
 #   make regenerate [ACCEPT=1]  the whole routine: fetch, api-diff; with ACCEPT=1 lock, regenerate,
 #                               test and write CHANGELOG.md (all or nothing)
@@ -30,15 +31,18 @@ export SPEC_SOURCE REFERENCE_SOURCE
 
 DEV_STAMP := $(VENV)/.dev-installed
 BENCH_STAMP := $(VENV)/.bench-installed
+# Prism, the mock server of the contract tests (installed by `make tools`, see "contract tests" below).
+PRISM_DIR := .tools/prism
+PRISM := $(PRISM_DIR)/node_modules/.bin/prism
 # Debian packages the tests and benchmarks use as real servers and load generators.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL = { $(SUDO) apt-get install -y -q $(1) >/dev/null 2>&1 || { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q $(1) >/dev/null; }; }
 
 .PHONY: help venv tools spec generate check-generated api-diff regenerate normalize lint typecheck format test demo bench clean \
-	simulator-data conformance smoke
+	simulator-data conformance smoke contract
 
 help:
-	@sed -n '1,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,13p' Makefile | sed 's/^# \{0,1\}//'
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -54,9 +58,24 @@ $(BENCH_STAMP): pyproject.toml | $(DEV_STAMP)
 
 venv: $(DEV_STAMP)
 
-# redis-server for the shared token store's tests (started by the tests themselves on loopback).
-tools:
+# redis-server for the shared token store's tests (started by the tests themselves on loopback), and
+# Prism for the contract tests (tests/contract).
+tools: $(PRISM)
 	@command -v redis-server >/dev/null || { echo "installing redis-server (Debian package)"; $(call APT_INSTALL,redis-server); }
+
+# --- contract tests: every generated operation through Prism on both documents ----------------------------
+# Prism (npm @stoplight/prism-cli), pinned with all its dependencies by tests/contract/prism/package-lock.json,
+# goes into the ignored .tools/prism; the tests start it themselves on free loopback ports.
+$(PRISM): tests/contract/prism/package.json tests/contract/prism/package-lock.json
+	@command -v npm >/dev/null || { echo "installing npm (Debian package)"; $(call APT_INSTALL,npm); }
+	mkdir -p $(PRISM_DIR)
+	cp tests/contract/prism/package.json tests/contract/prism/package-lock.json $(PRISM_DIR)/
+	cd $(PRISM_DIR) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+contract: $(PRISM) $(DEV_STAMP)
+	@SPEC_SOURCE=$${SPEC_SOURCE:-$(MIRROR_SPEC)} REFERENCE_SOURCE=$${REFERENCE_SOURCE:-$(MIRROR_REFERENCE)} \
+		$(BIN)/pytest tests/contract $(PYTEST_ARGS)
 
 spec: $(DEV_STAMP)
 	$(PY) -m openapi spec $(if $(UPDATE),--update)

@@ -23,6 +23,7 @@ import contextlib
 import datetime as dt
 import io
 import json
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -40,17 +41,13 @@ from plantpredict_client.api.power_plant import create_power_plant
 from plantpredict_client.api.predictions import create_prediction
 from plantpredict_client.api.projects import create_project, get_project
 from plantpredict_client.api.results import get_result_summary
-from plantpredict_client.models import (
-    Block,
-    DCField,
-    DCFieldTrackingTypeEnum,
-    PowerPlant,
-    PowerPlantArray,
-    PowerPlantInverter,
-    Prediction,
-    Project,
-)
+from plantpredict_client.models import PowerPlant, Project
 from plantpredict_simulator import launched
+
+# The example's bodies (every field the API requires), from the module beside the example's script.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
+from plant_design import dc_field, power_plant  # importable once examples/ is on the path
+from plant_design import prediction as new_prediction  # the same
 
 
 class Sim:
@@ -98,16 +95,8 @@ def in_threads(threads: int, count: int, job: Callable[[], Any]) -> None:
 
 
 def plant(module_id: int, inverter_id: int) -> PowerPlant:
-    field = DCField(
-        name=1,
-        module_id=module_id,
-        tracking_type=DCFieldTrackingTypeEnum.FIXED_TILT,
-        module_tilt=25.0,
-        modules_wired_in_series=26,
-        number_of_series_strings_wired_in_parallel=220.0,
-    )
-    inverter = PowerPlantInverter(name="1", inverter_id=inverter_id, setpoint_kw=2500.0, dc_fields=[field])
-    return PowerPlant(blocks=[Block(name=1, arrays=[PowerPlantArray(name=1, inverters=[inverter])])])
+    # The example's design (every field the API requires): one 2.5 MW inverter, 220 strings of 26.
+    return power_plant(dc_field(module_id, 550.0, 26, 220, 25.0), inverter_id, 2500.0, 1)
 
 
 async def our_workflow(client: Client, module_id: int, inverter_id: int, weather_id: int) -> float:
@@ -117,7 +106,7 @@ async def our_workflow(client: Client, module_id: int, inverter_id: int, weather
     assert created is not None
     assert isinstance(created.id, int)
     prediction = await create_prediction.asyncio(
-        project_id=created.id, client=client, body=Prediction(name="Bench prediction", weather_id=weather_id)
+        project_id=created.id, client=client, body=new_prediction("Bench prediction", weather_id)
     )
     assert prediction is not None
     assert isinstance(prediction.id, int)

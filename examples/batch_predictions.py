@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import math
 import os
 import sys
@@ -38,6 +37,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from attrs import evolve
+from plant_design import dc_field, new_inverter, new_module, power_plant, prediction  # beside this file
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from sweep_outputs import Row, results_table, write_outputs  # beside this file: run as a script
@@ -62,15 +62,9 @@ from plantpredict_auth import (
 )
 from plantpredict_client import Client
 from plantpredict_client.models import (
-    Block,
-    DCField,
-    DCFieldTrackingTypeEnum,
     Inverter,
     Module,
     PowerPlant,
-    PowerPlantArray,
-    PowerPlantInverter,
-    Prediction,
     PredictionResultSummary,
     Project,
     Weather,
@@ -237,26 +231,12 @@ async def pick_library(client: Client, args: argparse.Namespace, console: Consol
 
 
 async def _add_module(client: Client) -> dict[int, Module]:
-    module = Module(
-        name="Example 550 W module",
-        manufacturer="Example",
-        model="EX-550",
-        stc_max_power=550.0,
-        length=2278.0,
-        width=1134.0,
-        stc_power_temp_coef=-0.35,
-    )
+    module = new_module()
     return {(await client.modules.create(module)).id: module}
 
 
 async def _add_inverter(client: Client) -> dict[int, Inverter]:
-    inverter = Inverter(
-        name="Example 3.6 MW inverter",
-        manufacturer="Example",
-        model="EX-3600",
-        power_rated=3600.0,
-        apparent_power=3600.0,
-    )
+    inverter = new_inverter()
     return {(await client.inverters.create(inverter)).id: inverter}
 
 
@@ -269,7 +249,7 @@ async def _add_weather(client: Client, args: argparse.Namespace) -> dict[int, We
 # one prediction
 
 
-def power_plant(library: Library, args: argparse.Namespace, value: float) -> PowerPlant:
+def design(library: Library, args: argparse.Namespace, value: float) -> PowerPlant:
     """One block of identical inverters, each with one DC field, sized for --plant-mw AC."""
     module_w = _num(library.module.stc_max_power, 550.0)
     inverter_kw = _num(library.inverter.power_rated, 3600.0) or 3600.0
@@ -278,31 +258,8 @@ def power_plant(library: Library, args: argparse.Namespace, value: float) -> Pow
     dcac = value if args.sweep == "dcac" else 1.3
     modules_in_series = 28
     strings = max(1, round(inverter_kw * dcac * 1000.0 / (module_w * modules_in_series)))
-    field = DCField(
-        name=1,
-        repeater=1,
-        module_id=library.module_id,
-        tracking_type=DCFieldTrackingTypeEnum.FIXED_TILT,
-        module_tilt=tilt,
-        module_azimuth=180.0,
-        modules_wired_in_series=modules_in_series,
-        number_of_series_strings_wired_in_parallel=float(strings),
-        ground_coverage_ratio=0.4,
-        planned_module_rating=module_w,
-    )
-    inverter = PowerPlantInverter(
-        name="1",
-        repeater=inverters,
-        inverter_id=library.inverter_id,
-        setpoint_kw=inverter_kw,
-        power_factor=1.0,
-        dc_fields=[field],
-    )
-    return PowerPlant(
-        blocks=[Block(name=1, repeater=1, arrays=[PowerPlantArray(name=1, repeater=1, inverters=[inverter])])],
-        power_factor=1.0,
-        availability_loss=0.0,
-    )
+    field = dc_field(library.module_id, module_w, modules_in_series, strings, tilt)
+    return power_plant(field, library.inverter_id, inverter_kw, inverters)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -317,13 +274,8 @@ def sweep_jobs(args: argparse.Namespace, library: Library, values: list[float]) 
     return [
         BatchJob(
             key=job_key(args, value),
-            prediction=Prediction(
-                name=f"{args.sweep} = {value:g}",
-                weather_id=library.weather_id,
-                start=dt.datetime(2023, 1, 1),
-                end=dt.datetime(2023, 12, 31, 23),
-            ),
-            power_plant=power_plant(library, args, value),
+            prediction=prediction(f"{args.sweep} = {value:g}", library.weather_id),
+            power_plant=design(library, args, value),
         )
         for value in values
     ]

@@ -77,7 +77,7 @@ def _listed(label: str, names: list[str]) -> str:
 
 
 def _uses(m: Merge, paths: dict[str, dict[str, Any]]) -> dict[str, dict[str, list[str]]]:
-    """component -> {"answered by" | "sent to" | "held by": names}."""
+    """component -> {"Answered by" | "Sent to" | "An argument of" | "Held by": names}."""
     uses: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for item in paths.values():
         for operation in item.values():
@@ -87,6 +87,9 @@ def _uses(m: Merge, paths: dict[str, dict[str, Any]]) -> dict[str, dict[str, lis
                 uses[name]["Answered by"].add(method)
             for name in walk_refs(operation.get("requestBody")):
                 uses[name]["Sent to"].add(method)
+            for parameter in operation.get("parameters") or []:
+                for name in walk_refs(parameter.get("schema")):
+                    uses[name]["An argument of"].add(method)
     for owner, schema in m.components.items():
         python = schema.get("x-python-names") or {}
         for key, node in (schema.get("properties") or {}).items():
@@ -106,7 +109,7 @@ def _model_descriptions(m: Merge, paths: dict[str, dict[str, Any]]) -> None:
             m.figures["models described by the documents"] += 1
         origin = f"The API's ``{dotnet[name]}``." if name in dotnet else "A type of the reference document."
         lines = [origin]
-        for label in ("Answered by", "Sent to", "Held by"):
+        for label in ("Answered by", "Sent to", "An argument of", "Held by"):
             found = uses.get(name, {}).get(label)
             if found:
                 lines.append(_listed(label, found))

@@ -132,6 +132,9 @@ def name_enums(m: Merge, paths: dict[str, dict[str, Any]]) -> None:
                 if value not in wanted and value in named.get(name, {}):
                     wanted[value] = named[name][value]
                     m.figures[f"enum values named by {label}"] += 1
+        for value in values:
+            if isinstance(value, str) and value not in wanted:
+                wanted[value] = value  # a string value is its own name (PlantSummary8760 -> PLANT_SUMMARY_8760)
         members = m.namer.enum_members(name, values, wanted)
         schema["x-enum-varnames"] = members
         unnamed = sum(1 for member in members if member.startswith("VALUE_"))

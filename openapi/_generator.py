@@ -6,8 +6,8 @@ additions that follow from the normalized document (docs/build-step.md#the-gener
 
 - each attribute and argument takes the Python name the normalizer chose and locked
   (``x-python-names`` on a model, ``x-python-name`` on a parameter);
-- the templates get a ``build`` global: each operation's resource, method name and answer kinds,
-  and the resources of the client, from which they generate the resource client.
+- the templates get a ``build`` global: each operation's resource, method name, answer kinds and
+  ``Accept`` header, and the resources of the client, from which they generate the resource client.
 
 It is run in a subprocess by ``_generate.build``, like the generator's own command line was, and
 fails the same way: any warning or error of the generator is an error.
@@ -31,10 +31,12 @@ from typer import Exit
 
 EMPTY = "empty"  # an answer without a body: the function returns None
 DECODED = "decoded"  # an answer of unknown shape: the function returns the decoded JSON
+OPTIONAL = "optional"  # a typed answer that may come without a body: the model, or None when empty
 
 
 def _answers(operation: dict[str, Any]) -> dict[str, str]:
-    """Status -> ``empty`` for each answer without a body, ``decoded`` for any-JSON ones."""
+    """Status -> ``empty`` for each answer without a body, ``decoded`` for any-JSON ones,
+    ``optional`` for typed ones the live document declares without a body."""
     kinds: dict[str, str] = {}
     for status, response in operation.get("responses", {}).items():
         content = response.get("content") or {}
@@ -42,11 +44,62 @@ def _answers(operation: dict[str, Any]) -> dict[str, str]:
             kinds[status] = EMPTY
         elif content.get("application/json", {}).get("schema") == {}:
             kinds[status] = DECODED
+        elif response.get("x-may-be-empty"):
+            kinds[status] = OPTIONAL
     return kinds
+
+
+def _accept(operation: dict[str, Any]) -> str:
+    """The ``Accept`` header the operation sends: the media types of its documented answers, in
+    the order they are documented (``text/csv`` for a CSV download), or "" for an operation whose
+    answers have no body (the client's own header then stands)."""
+    types: list[str] = []
+    for response in operation.get("responses", {}).values():
+        for media_type in response.get("content") or {}:
+            if media_type not in types:
+                types.append(media_type)
+    return ", ".join(types)
+
+
+def _body_requires(operation: dict[str, Any], schemas: dict[str, Any]) -> str:
+    """What the operation's own requests must carry besides what the body's model requires (the
+    reference's list for this operation, ``x-request-required`` on the body), as a Python literal
+    of (JSON key, attribute) pairs. Built here so no string of the document reaches the generated
+    code unquoted."""
+    body = operation.get("requestBody") or {}
+    wanted = body.get("x-request-required") or []
+    if not wanted:
+        return "()"
+    for media in (body.get("content") or {}).values():
+        schema = media.get("schema") or {}
+        ref = str(schema.get("$ref") or (schema.get("items") or {}).get("$ref"))
+        names = schemas[ref.rsplit("/", 1)[-1]].get("x-python-names") or {}
+        return repr(tuple((str(key), str(names[key])) for key in wanted))
+    return "()"
+
+
+def _checks_body(operation: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    """Whether the operation's body can hold a model the request check has something to check in
+    (``x-request-required``, written by the normalizer's ``_requests.py``, on the body or on a
+    model it holds)."""
+    if (operation.get("requestBody") or {}).get("x-request-required"):
+        return True
+    content = (operation.get("requestBody") or {}).get("content") or {}
+    stack = [media.get("schema") for media in content.values()]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        ref = node.get("$ref")
+        if isinstance(ref, str) and "x-request-required" in schemas.get(ref.rsplit("/", 1)[-1], {}):
+            return True
+        stack += [node.get("items"), *(node.get("anyOf") or []), *(node.get("oneOf") or [])]
+    return False
 
 
 def build_globals(document: dict[str, Any]) -> dict[str, Any]:
     """What the templates know beyond the generator's own parse (docs/build-step.md#the-templates)."""
+    schemas = document.get("components", {}).get("schemas", {})
     operations: dict[str, dict[str, Any]] = {}
     resources: dict[str, dict[str, str]] = {}
     for path, item in document.get("paths", {}).items():
@@ -57,6 +110,9 @@ def build_globals(document: dict[str, Any]) -> dict[str, Any]:
                 "resource": resource,
                 "method": operation["x-method"],
                 "answers": _answers(operation),
+                "accept": _accept(operation),
+                "checks_body": _checks_body(operation, schemas),
+                "body_requires": _body_requires(operation, schemas),
                 "http": f"{method.upper()} {path}",
                 "body_doc": str((operation.get("requestBody") or {}).get("description") or ""),
             }
@@ -118,6 +174,28 @@ def apply_document(data: GeneratorData, document: dict[str, Any], config: Config
     return renamed
 
 
+def request_checks(data: GeneratorData) -> dict[str, dict[str, str]]:
+    """Class name -> the request check's tables as Python literals: ``required``, the (JSON key,
+    attribute) pairs a request must carry (``x-request-required``), and ``nested``, those of the
+    attributes that may hold a model with something to check (``x-request-nested``). Built here, not
+    in a template, so that no string of the document reaches the generated code unquoted."""
+    checks: dict[str, dict[str, str]] = {}
+    for model in data.models:
+        extra = model.data.model_extra or {}
+        if "x-request-required" not in extra:
+            continue
+        attributes = {
+            prop.name.get_untrusted_value(): prop.python_name
+            for prop in (model.required_properties or []) + (model.optional_properties or [])
+        }
+        tables = {}
+        for table, key in (("required", "x-request-required"), ("nested", "x-request-nested")):
+            pairs = tuple((str(name), str(attributes[name])) for name in extra.get(key) or [])
+            tables[table] = repr(pairs)
+        checks[str(model.class_info.name)] = tables
+    return checks
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m openapi._generator")
     parser.add_argument("--path", type=Path, required=True, help="the normalized document")
@@ -136,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         apply_document(data, document, config)
         project = Project(openapi=data, config=config, custom_template_path=args.custom_template_path.resolve())
-        project.env.globals["build"] = build_globals(document)
+        project.env.globals["build"] = {**build_globals(document), "models": request_checks(data)}
         handle_errors(project.build(), fail_on_warning=True)
     except Exit as exc:  # how the generator's own error report ends: any warning or error
         return int(exc.exit_code)

@@ -9,8 +9,8 @@ document. Names come from the name lock first (``_namer.py``; docs/build-step.md
 The steps, in the order they must run (each module says which rules it applies):
 ``_live`` names and converts the live schemas; ``_reference_schemas`` maps the reference's schemas
 onto them or imports them; ``_operations`` (with ``_responses`` and ``_recorded``) merges the
-operations; ``_prune`` drops what nothing reaches, and ``_created_ids`` requires the id of create
-answers; then the names and words of what is left:
+operations; ``_requests`` writes what a request must carry, ``_prune`` drops what nothing reaches,
+and ``_created_ids`` requires the id of create answers; then the names and words of what is left:
 ``_enums`` names enum members, ``_attributes`` attributes and arguments, ``_resource_names`` the
 resource client, and ``_docs`` writes the descriptions the docstrings are made of.
 """
@@ -32,6 +32,7 @@ from ._operations import Operations
 from ._prune import finish_components
 from ._recorded import RecordedAnswers
 from ._reference_schemas import ReferenceSchemas
+from ._requests import mark_request_requirements
 from ._resource_names import name_resources
 from ._responses import Responses
 from ._state import Merge
@@ -61,6 +62,7 @@ def normalize(live: dict[str, Any], reference: dict[str, Any], lock: NameLock, o
     recorded = RecordedAnswers(m)
     responses = Responses(m, live_schemas, reference_schemas, recorded)
     paths = Operations(m, live_schemas, reference_schemas, responses).build()
+    mark_request_requirements(m, paths)
     figures.update(finish_components(m.components, paths))
     require_created_ids(m, paths)
     name_enums(m, paths)

@@ -13,7 +13,7 @@ from . import _naming as naming
 from ._live import LiveSchemas
 from ._reference_schemas import ReferenceSchemas
 from ._responses import Responses
-from ._schema import MULTIPART, NormalizationError, first_json_schema
+from ._schema import MULTIPART, NormalizationError, first_json_schema, ref_name, ref_to
 from ._state import Merge
 
 Paths = dict[str, dict[str, Any]]  # path -> method -> operation
@@ -61,7 +61,10 @@ class Operations:
             description = source.get("description") or (live_op or {}).get("description")
             if description:
                 operation["description"] = str(description).strip()
-            parameters = self._parameters(live_op, ref_op, renames) if live_op else self._parameters(None, ref_op, {})
+            pairs = self._paired_path_parameters(path, ref[1]) if live and ref else {}
+            parameters = (
+                self._parameters(live_op, ref_op, renames, pairs) if live_op else self._parameters(None, ref_op, {}, {})
+            )
             if parameters:
                 operation["parameters"] = parameters
             body = self._request_body(live_op, ref_op, op_id)
@@ -102,11 +105,22 @@ class Operations:
                 renames[old] = new
         return renames
 
+    @staticmethod
+    def _paired_path_parameters(live_path: str, ref_path: str) -> dict[str, str]:
+        """Live path parameter -> the reference's parameter in the same place (the two paths match,
+        so they have the same shape; the names may differ in meaning: ``{report}``/``{reportType}``)."""
+        return dict(zip(naming.PATH_PARAM.findall(live_path), naming.PATH_PARAM.findall(ref_path), strict=False))
+
     def _parameters(
-        self, live_op: dict[str, Any] | None, ref_op: dict[str, Any] | None, renames: dict[str, str]
+        self,
+        live_op: dict[str, Any] | None,
+        ref_op: dict[str, Any] | None,
+        renames: dict[str, str],
+        pairs: dict[str, str],
     ) -> list[dict[str, Any]]:
         ref_params = [p for p in (ref_op or {}).get("parameters") or [] if "name" in p]
         spelled = {(p["name"].lower(), p["in"]): p["name"] for p in ref_params}
+        by_name = {(p["name"].lower(), p["in"]): p for p in ref_params}
         out: list[dict[str, Any]] = []
         seen: set[tuple[str, str]] = set()
         for param in (live_op or {}).get("parameters") or []:
@@ -120,8 +134,16 @@ class Operations:
                 if k != "name"
             }
             converted["name"] = name
+            ref_param = by_name.get((pairs.get(param["name"], name).lower(), param["in"]))
             if param["in"] == "path":
                 converted["required"] = True
+            elif ref_param is not None and ref_param.get("required") and not converted.get("required"):
+                # Swashbuckle marks no query parameter required; the reference, written from calls
+                # to the real server, does (docs/normalization.md#required-request-fields).
+                converted["required"] = True
+                self.m.figures["query parameters required by the reference"] += 1
+            if ref_param is not None:
+                converted["schema"] = self._enumerated(converted["schema"], ref_param)
             if not converted.get("description"):
                 converted.pop("description", None)
             out.append(converted)
@@ -132,11 +154,24 @@ class Operations:
             if live_op is not None and param["in"] == "path":
                 continue  # the live path, and so its parameters, wins
             converted = {k: copy.deepcopy(v) for k, v in param.items() if k not in ("schema", "example", "examples")}
-            converted["schema"] = self.reference.convert(param.get("schema") or {}, hint="")
+            converted["schema"] = self._enumerated(self.reference.convert(param.get("schema") or {}, hint=""), param)
             if param["in"] == "path":
                 converted["required"] = True
             out.append(converted)
         return out
+
+    def _enumerated(self, schema: dict[str, Any], ref_param: dict[str, Any]) -> dict[str, Any]:
+        """A string parameter the reference enumerates takes the reference's values, as an enum the
+        client names after the reference's parameter (``ReportURL/{report}``: the four report names;
+        docs/normalization.md#required-request-fields). Only a plain string is narrowed: where the
+        live document types the parameter otherwise (an int enum), the live document wins."""
+        values = (ref_param.get("schema") or {}).get("enum")
+        if not values or schema != {"type": "string"} or not all(isinstance(v, str) for v in values):
+            return schema
+        name = self.m.namer.schema("inline:" + naming.pascal(str(ref_param["name"])), naming.pascal(ref_param["name"]))
+        self.m.components.setdefault(name, {"type": "string", "enum": list(values)})
+        self.m.figures["string parameters enumerated by the reference"] += 1
+        return ref_to(name)
 
     def _request_body(
         self, live_op: dict[str, Any] | None, ref_op: dict[str, Any] | None, op_id: str
@@ -154,16 +189,33 @@ class Operations:
         else:
             return None
         if media_type == MULTIPART:
-            schema = {**schema}
-            if "file" in (schema.get("properties") or {}):
-                schema["required"] = sorted({*schema.get("required", []), "file"})  # multipart-uploads
+            # The body's schema, in place or hoisted to a component (the reference's inline bodies).
+            target = ref_name(schema)
+            form = self.m.components[target] if target else schema
+            if "file" in (form.get("properties") or {}) and "file" not in form.get("required", []):
+                form["required"] = sorted({*form.get("required", []), "file"})  # multipart-uploads
                 self.m.figures["multipart bodies with file required"] += 1
         # One content type, and a body is required (Swashbuckle never says so), except where the
         # reference, recorded against the real server, calls the operation without one (Run).
         required = not (live_body and ref_op is not None and not ref_body)
         if not required:
             self.m.figures["request bodies optional (the reference sends none)"] += 1
-        return {"required": required, "content": {media_type: {"schema": schema}}}
+        body: dict[str, Any] = {"required": required, "content": {media_type: {"schema": schema}}}
+        wanted = self._reference_requires(ref_body[1]) if ref_body else []
+        if wanted:
+            body["x-request-required"] = wanted  # settled by _requests.py
+        return body
+
+    def _reference_requires(self, node: dict[str, Any]) -> list[str]:
+        """The properties the reference requires of this operation's body (of each item, for an
+        array body): what this operation's requests must carry besides what the live schema requires
+        (docs/normalization.md#required-request-fields)."""
+        if node.get("type") == "array" and isinstance(node.get("items"), dict):
+            node = node["items"]
+        target = ref_name(node)
+        if target is not None:
+            node = self.m.ref_schemas.get(target) or {}
+        return sorted(str(key) for key in node.get("required") or [])
 
 
 __all__ = ["Operations", "Paths", "rename_path_parameters"]

@@ -72,6 +72,12 @@ class Responses:
             response: dict[str, Any] = {"description": description}
             if content:
                 response["content"] = content
+            if live_resp and not live_resp.get("content") and (content or {}).get(JSON, {}).get("schema"):
+                # The running server's document declares this answer without a body, and the type
+                # comes from the reference or its recordings: an empty body is a documented answer
+                # too, and gives None (docs/normalization.md#empty-and-untyped-answers).
+                response["x-may-be-empty"] = True
+                self.m.figures["typed answers the live document declares without a body"] += 1
             out[code] = response
         if not out:
             out["200"] = {"description": "Success"}

@@ -45,6 +45,17 @@ def render_type(schema: Any) -> str:
     return "Any"
 
 
+def _requirement(schema: dict[str, Any], key: str) -> str:
+    """`` (required)`` for a field the constructor requires, `` (required in requests)`` for one the
+    request check requires (docs/normalization.md#required-request-fields): adding either breaks
+    code that built the model without it."""
+    if key in (schema.get("required") or []):
+        return " (required)"
+    if key in (schema.get("x-request-required") or []):
+        return " (required in requests)"
+    return ""
+
+
 def surface(document: dict[str, Any]) -> dict[str, Any]:
     operations: dict[str, Any] = {}
     for path, item in document.get("paths", {}).items():
@@ -58,13 +69,16 @@ def surface(document: dict[str, Any]) -> dict[str, Any]:
             body = op.get("requestBody", {}).get("content", {})
             optional = "" if op.get("requestBody", {}).get("required") else ", optional"
             request = " or ".join(f"{render_type(c.get('schema'))} ({media}{optional})" for media, c in body.items())
+            also = op.get("requestBody", {}).get("x-request-required")
+            if request and also:
+                request += f", also requiring {', '.join(also)}"  # docs/normalization.md#required-request-fields
             responses = {}
             for status, response in op.get("responses", {}).items():
                 content = response.get("content") or {}
                 responses[str(status)] = (
                     " or ".join(f"{render_type(c.get('schema'))} ({media})" for media, c in content.items())
                     or "no body"
-                )
+                ) + (" or no body" if response.get("x-may-be-empty") else "")
             operations[op["operationId"]] = {
                 "module": snake(op["tags"][0]),
                 "resource": f"{op['x-resource']}.{op['x-method']}" if "x-method" in op else None,
@@ -86,6 +100,7 @@ def surface(document: dict[str, Any]) -> dict[str, Any]:
                 else "object",
                 "fields": {
                     p: f"{(schema.get('x-python-names') or {}).get(p) or generator_attribute_name(p)}: {render_type(s)}"
+                    + _requirement(schema, p)
                     for p, s in (schema.get("properties") or {}).items()
                 },
             }

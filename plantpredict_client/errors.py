@@ -2,6 +2,8 @@
 # The upstream documents it was generated from: plantpredict_client/_sources.py.
 """Contains shared errors types that can be raised from API functions"""
 
+from .types import Unset
+
 
 class UnexpectedStatus(Exception):
     """Raised by api functions when the response status an undocumented status and Client.raise_on_unexpected_status is True"""
@@ -26,4 +28,73 @@ class UnexpectedBody(Exception):
         super().__init__(f"Unexpected body for status {status_code}: {type(cause).__name__}: {cause}")
 
 
-__all__ = ["UnexpectedBody", "UnexpectedStatus"]
+MISSING_IN_MESSAGE = 12
+"""How many missing fields the message of MissingRequiredFields names (``missing`` has them all)."""
+
+
+class MissingRequiredFields(ValueError):
+    """Raised before a request is sent whose body lacks fields the API's documents require.
+
+    Nothing was sent. ``missing`` holds each field as a path of JSON keys from the body
+    (``body.powerPlant.blocks[0].repeater``); ``operation`` is the function's name. Answers are not
+    checked: the API leaves such fields out of what it sends, and those parse."""
+
+    def __init__(self, operation: str, missing: list[str]):
+        self.operation = operation
+        self.missing = missing
+        shown = ", ".join(missing[:MISSING_IN_MESSAGE])
+        more = len(missing) - MISSING_IN_MESSAGE
+        super().__init__(
+            f"{operation}: not sent, the body lacks {len(missing)} field(s) the API requires: {shown}"
+            + (f" and {more} more (see .missing)" if more > 0 else "")
+        )
+
+
+Required = tuple[tuple[str, str], ...]
+"""(JSON key, attribute) pairs of the fields a request must carry."""
+
+
+def _lacks(value: object, required: Required, path: str) -> list[str]:
+    extra = getattr(value, "additional_properties", {})  # a field given there counts as given
+    return [
+        f"{path}.{key}"
+        for key, attribute in required
+        if isinstance(getattr(value, attribute), Unset) and key not in extra
+    ]
+
+
+def missing_fields(body: object, also: Required = (), where: str = "body") -> list[str]:
+    """The fields ``body`` (a model, or a list of models) lacks that a request must carry, as paths
+    of JSON keys: ``also`` of the body itself (of each item of a list), and of every model in it
+    what its ``_request_required_`` lists. ``_request_nested_`` names the attributes that may hold
+    models with something to check."""
+    missing: list[str] = []
+    seen: set[int] = set()
+    top = list(enumerate(body)) if isinstance(body, list) else [(None, body)]
+    for index, item in top:
+        missing += _lacks(item, also, where if index is None else f"{where}[{index}]")
+    stack: list[tuple[object, str]] = [(body, where)]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, list):
+            stack.extend((item, f"{path}[{index}]") for index, item in reversed(list(enumerate(value))))
+            continue
+        required = getattr(type(value), "_request_required_", None)
+        if required is None or id(value) in seen:
+            continue
+        seen.add(id(value))
+        missing += _lacks(value, required, path)
+        nested = getattr(type(value), "_request_nested_", ())
+        stack.extend((getattr(value, attribute), f"{path}.{key}") for key, attribute in reversed(nested))
+    return missing
+
+
+def check_request(operation: str, body: object, also: Required = ()) -> None:
+    """Raise MissingRequiredFields if ``body`` lacks a field the API requires of ``operation``'s
+    requests: ``also`` lists what this operation requires of the body beyond its model's own list."""
+    missing = missing_fields(body, also)
+    if missing:
+        raise MissingRequiredFields(operation, missing)
+
+
+__all__ = ["MissingRequiredFields", "UnexpectedBody", "UnexpectedStatus", "check_request", "missing_fields"]

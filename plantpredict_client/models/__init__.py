@@ -269,6 +269,7 @@ from .pvsyst_import_api_status_result import PvsystImportApiStatusResult
 from .racking_types import RackingTypes
 from .replace_time_series_csv_body import ReplaceTimeSeriesCsvBody
 from .report import Report
+from .report_type import ReportType
 from .report_url import ReportUrl
 from .reports import Reports
 from .result_details import ResultDetails
@@ -645,6 +646,7 @@ __all__ = (
     "ReplaceTimeSeriesCsvBody",
     "Report",
     "Reports",
+    "ReportType",
     "ReportUrl",
     "ResultDetails",
     "ResultDetailsDailyDetail",

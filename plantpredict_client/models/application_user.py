@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -93,6 +93,16 @@ class ApplicationUser:
     logins: list[ApplicationUserLogin] | None | Unset = UNSET
     """ Arrays of user roles and login records """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("clientCredentialsCreatedByUser", "client_credentials_created_by_user"),
+        ("company", "company"),
+        ("createdByUser", "created_by_user"),
+        ("logins", "logins"),
+        ("roles", "roles"),
+    )
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.application_user_login import ApplicationUserLogin  # noqa: PLC0415
@@ -625,39 +635,27 @@ class ApplicationUser:
 
         status = _parse_status(d.pop("status", UNSET))
 
-        def _parse_eula_accepted_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _eula_accepted_date = d.pop("eulaAcceptedDate", UNSET)
+        eula_accepted_date: datetime.datetime | None | Unset
+        if isinstance(_eula_accepted_date, Unset) or _eula_accepted_date is None:
+            eula_accepted_date = _eula_accepted_date
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                eula_accepted_date_type_0 = datetime.datetime.fromisoformat(data)
+                eula_accepted_date = datetime.datetime.fromisoformat(_eula_accepted_date)
+            except (TypeError, ValueError):
+                eula_accepted_date = UNSET
+                d["eulaAcceptedDate"] = _eula_accepted_date
 
-                return eula_accepted_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        eula_accepted_date = _parse_eula_accepted_date(d.pop("eulaAcceptedDate", UNSET))
-
-        def _parse_created_date_utc(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _created_date_utc = d.pop("createdDateUtc", UNSET)
+        created_date_utc: datetime.datetime | None | Unset
+        if isinstance(_created_date_utc, Unset) or _created_date_utc is None:
+            created_date_utc = _created_date_utc
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_date_utc_type_0 = datetime.datetime.fromisoformat(data)
-
-                return created_date_utc_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_date_utc = _parse_created_date_utc(d.pop("createdDateUtc", UNSET))
+                created_date_utc = datetime.datetime.fromisoformat(_created_date_utc)
+            except (TypeError, ValueError):
+                created_date_utc = UNSET
+                d["createdDateUtc"] = _created_date_utc
 
         def _parse_settings(data: object) -> ApplicationUserSettings | None | Unset:
             if data is None:
@@ -696,24 +694,16 @@ class ApplicationUser:
             d.pop("migrationAgreementAcceptance", UNSET)
         )
 
-        def _parse_migration_agreement_response_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _migration_agreement_response_date = d.pop("migrationAgreementResponseDate", UNSET)
+        migration_agreement_response_date: datetime.datetime | None | Unset
+        if isinstance(_migration_agreement_response_date, Unset) or _migration_agreement_response_date is None:
+            migration_agreement_response_date = _migration_agreement_response_date
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                migration_agreement_response_date_type_0 = datetime.datetime.fromisoformat(data)
-
-                return migration_agreement_response_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        migration_agreement_response_date = _parse_migration_agreement_response_date(
-            d.pop("migrationAgreementResponseDate", UNSET)
-        )
+                migration_agreement_response_date = datetime.datetime.fromisoformat(_migration_agreement_response_date)
+            except (TypeError, ValueError):
+                migration_agreement_response_date = UNSET
+                d["migrationAgreementResponseDate"] = _migration_agreement_response_date
 
         email_confirmed = d.pop("emailConfirmed", UNSET)
 
@@ -748,22 +738,16 @@ class ApplicationUser:
 
         two_factor_enabled = d.pop("twoFactorEnabled", UNSET)
 
-        def _parse_lockout_end(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _lockout_end = d.pop("lockoutEnd", UNSET)
+        lockout_end: datetime.datetime | None | Unset
+        if isinstance(_lockout_end, Unset) or _lockout_end is None:
+            lockout_end = _lockout_end
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                lockout_end_type_0 = datetime.datetime.fromisoformat(data)
-
-                return lockout_end_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        lockout_end = _parse_lockout_end(d.pop("lockoutEnd", UNSET))
+                lockout_end = datetime.datetime.fromisoformat(_lockout_end)
+            except (TypeError, ValueError):
+                lockout_end = UNSET
+                d["lockoutEnd"] = _lockout_end
 
         lockout_enabled = d.pop("lockoutEnabled", UNSET)
 
@@ -806,24 +790,16 @@ class ApplicationUser:
             d.pop("clientCredentialsCreatedByUser", UNSET)
         )
 
-        def _parse_client_credentials_created_on_utc(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _client_credentials_created_on_utc = d.pop("clientCredentialsCreatedOnUTC", UNSET)
+        client_credentials_created_on_utc: datetime.datetime | None | Unset
+        if isinstance(_client_credentials_created_on_utc, Unset) or _client_credentials_created_on_utc is None:
+            client_credentials_created_on_utc = _client_credentials_created_on_utc
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                client_credentials_created_on_utc_type_0 = datetime.datetime.fromisoformat(data)
-
-                return client_credentials_created_on_utc_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        client_credentials_created_on_utc = _parse_client_credentials_created_on_utc(
-            d.pop("clientCredentialsCreatedOnUTC", UNSET)
-        )
+                client_credentials_created_on_utc = datetime.datetime.fromisoformat(_client_credentials_created_on_utc)
+            except (TypeError, ValueError):
+                client_credentials_created_on_utc = UNSET
+                d["clientCredentialsCreatedOnUTC"] = _client_credentials_created_on_utc
 
         def _parse_uuid(data: object) -> None | Unset | UUID:
             if data is None:
@@ -970,22 +946,16 @@ class ApplicationUser:
 
         user_weather_downloads = _parse_user_weather_downloads(d.pop("userWeatherDownloads", UNSET))
 
-        def _parse_last_login_date_utc(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _last_login_date_utc = d.pop("lastLoginDateUTC", UNSET)
+        last_login_date_utc: datetime.datetime | None | Unset
+        if isinstance(_last_login_date_utc, Unset) or _last_login_date_utc is None:
+            last_login_date_utc = _last_login_date_utc
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_login_date_utc_type_0 = datetime.datetime.fromisoformat(data)
-
-                return last_login_date_utc_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        last_login_date_utc = _parse_last_login_date_utc(d.pop("lastLoginDateUTC", UNSET))
+                last_login_date_utc = datetime.datetime.fromisoformat(_last_login_date_utc)
+            except (TypeError, ValueError):
+                last_login_date_utc = UNSET
+                d["lastLoginDateUTC"] = _last_login_date_utc
 
         def _parse_roles(data: object) -> list[ApplicationUserRole] | None | Unset:
             if data is None:

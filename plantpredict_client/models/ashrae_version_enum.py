@@ -5,7 +5,8 @@ from typing import Any
 
 
 class AshraeVersionEnum(IntEnum):
-    """The API's ``PlantPredict.Entities.Enums.AshraeVersionEnum``."""
+    """The API's ``PlantPredict.Entities.Enums.AshraeVersionEnum``. An argument of: ``client.ashrae.get``,
+    ``client.ashrae.station``."""
 
     VERSION_2013 = 0
     VERSION_2021 = 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -36,6 +36,13 @@ class Block:
     number_of_modules: float | Unset = UNSET
     total_module_area: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = (("repeater", "repeater"),)
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("arrays", "arrays"),
+        ("nodalExportOptions", "nodal_export_options"),
+    )
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.block_calculation_result_detail import BlockCalculationResultDetail  # noqa: PLC0415
@@ -211,22 +218,16 @@ class Block:
 
         arrays = _parse_arrays(d.pop("arrays", UNSET))
 
-        def _parse_energization_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _energization_date = d.pop("energizationDate", UNSET)
+        energization_date: datetime.datetime | None | Unset
+        if isinstance(_energization_date, Unset) or _energization_date is None:
+            energization_date = _energization_date
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                energization_date_type_0 = datetime.datetime.fromisoformat(data)
-
-                return energization_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        energization_date = _parse_energization_date(d.pop("energizationDate", UNSET))
+                energization_date = datetime.datetime.fromisoformat(_energization_date)
+            except (TypeError, ValueError):
+                energization_date = UNSET
+                d["energizationDate"] = _energization_date
 
         use_energization_date = d.pop("useEnergizationDate", UNSET)
 

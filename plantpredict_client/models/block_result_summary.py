@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -42,6 +42,19 @@ class BlockResultSummary:
     result_details: list[BlockResultDetail] | None | Unset = UNSET
     years: list[BlockResultSummaryYear] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("acSize", "ac_size"),
+        ("avgAzimuth", "avg_azimuth"),
+        ("avgRowSpacing", "avg_row_spacing"),
+        ("backTrackingType", "back_tracking_type"),
+        ("dcSize", "dc_size"),
+        ("dcacRatio", "dcac_ratio"),
+        ("numArrays", "num_arrays"),
+        ("trackingType", "tracking_type"),
+    )
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = (("years", "years"),)
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.block_result_detail import BlockResultDetail  # noqa: PLC0415
@@ -198,22 +211,16 @@ class BlockResultSummary:
 
         avg_gcr = d.pop("avgGCR", UNSET)
 
-        def _parse_energization_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _energization_date = d.pop("energizationDate", UNSET)
+        energization_date: datetime.datetime | None | Unset
+        if isinstance(_energization_date, Unset) or _energization_date is None:
+            energization_date = _energization_date
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                energization_date_type_0 = datetime.datetime.fromisoformat(data)
-
-                return energization_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        energization_date = _parse_energization_date(d.pop("energizationDate", UNSET))
+                energization_date = datetime.datetime.fromisoformat(_energization_date)
+            except (TypeError, ValueError):
+                energization_date = UNSET
+                d["energizationDate"] = _energization_date
 
         def _parse_result_details(data: object) -> list[BlockResultDetail] | None | Unset:
             if data is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -34,6 +34,25 @@ class BlockSummaryFactor:
     nighttime_losses: float | Unset = UNSET
     tod_factor: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("acCapacityFactor", "ac_capacity_factor"),
+        ("arrayNetEnergy", "array_net_energy"),
+        ("blockGrossEnergy", "block_gross_energy"),
+        ("blockName", "block_name"),
+        ("blockNetEnergy", "block_net_energy"),
+        ("ghiSum", "ghi_sum"),
+        ("nighttimeLosses", "nighttime_losses"),
+        ("pValue", "p_value"),
+        ("performanceRatio", "performance_ratio"),
+        ("poAInsolation", "poa_insolation"),
+        ("specificYieldAC", "specific_yield_ac"),
+        ("specificYieldDC", "specific_yield_dc"),
+        ("todFactor", "tod_factor"),
+        ("totalBoSLoss", "total_bos_loss"),
+    )
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -86,6 +86,15 @@ class Company:
     has_api_access: bool | Unset = UNSET
     allow_terrain_pro_access: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = (("name", "name"),)
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("configurationSettings", "configuration_settings"),
+        ("country", "country"),
+        ("defaultSettings", "default_settings"),
+        ("users", "users"),
+    )
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.application_user import ApplicationUser  # noqa: PLC0415
@@ -614,22 +623,16 @@ class Company:
 
         default_settings = _parse_default_settings(d.pop("defaultSettings", UNSET))
 
-        def _parse_created_date_utc(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _created_date_utc = d.pop("createdDateUtc", UNSET)
+        created_date_utc: datetime.datetime | None | Unset
+        if isinstance(_created_date_utc, Unset) or _created_date_utc is None:
+            created_date_utc = _created_date_utc
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_date_utc_type_0 = datetime.datetime.fromisoformat(data)
-
-                return created_date_utc_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_date_utc = _parse_created_date_utc(d.pop("createdDateUtc", UNSET))
+                created_date_utc = datetime.datetime.fromisoformat(_created_date_utc)
+            except (TypeError, ValueError):
+                created_date_utc = UNSET
+                d["createdDateUtc"] = _created_date_utc
 
         def _parse_uuid(data: object) -> None | str | Unset:
             if data is None:
@@ -693,22 +696,16 @@ class Company:
 
         customer_segment = _parse_customer_segment(d.pop("customerSegment", UNSET))
 
-        def _parse_subscription_expiration_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _subscription_expiration_date = d.pop("subscriptionExpirationDate", UNSET)
+        subscription_expiration_date: datetime.datetime | None | Unset
+        if isinstance(_subscription_expiration_date, Unset) or _subscription_expiration_date is None:
+            subscription_expiration_date = _subscription_expiration_date
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                subscription_expiration_date_type_0 = datetime.datetime.fromisoformat(data)
-
-                return subscription_expiration_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        subscription_expiration_date = _parse_subscription_expiration_date(d.pop("subscriptionExpirationDate", UNSET))
+                subscription_expiration_date = datetime.datetime.fromisoformat(_subscription_expiration_date)
+            except (TypeError, ValueError):
+                subscription_expiration_date = UNSET
+                d["subscriptionExpirationDate"] = _subscription_expiration_date
 
         def _parse_cost_center(data: object) -> None | str | Unset:
             if data is None:
@@ -760,64 +757,47 @@ class Company:
 
         allow_pvradar_extension = d.pop("allowPVRADARExtension", UNSET)
 
-        def _parse_pvrad_extension_credentials_generated_utc(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _pvrad_extension_credentials_generated_utc = d.pop("pvradExtensionCredentialsGeneratedUTC", UNSET)
+        pvrad_extension_credentials_generated_utc: datetime.datetime | None | Unset
+        if (
+            isinstance(_pvrad_extension_credentials_generated_utc, Unset)
+            or _pvrad_extension_credentials_generated_utc is None
+        ):
+            pvrad_extension_credentials_generated_utc = _pvrad_extension_credentials_generated_utc
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                pvrad_extension_credentials_generated_utc_type_0 = datetime.datetime.fromisoformat(data)
-
-                return pvrad_extension_credentials_generated_utc_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        pvrad_extension_credentials_generated_utc = _parse_pvrad_extension_credentials_generated_utc(
-            d.pop("pvradExtensionCredentialsGeneratedUTC", UNSET)
-        )
+                pvrad_extension_credentials_generated_utc = datetime.datetime.fromisoformat(
+                    _pvrad_extension_credentials_generated_utc
+                )
+            except (TypeError, ValueError):
+                pvrad_extension_credentials_generated_utc = UNSET
+                d["pvradExtensionCredentialsGeneratedUTC"] = _pvrad_extension_credentials_generated_utc
 
         allow_power_uq_extension = d.pop("allowPowerUQExtension", UNSET)
 
-        def _parse_power_uq_credentials_generated_utc(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _power_uq_credentials_generated_utc = d.pop("powerUQCredentialsGeneratedUTC", UNSET)
+        power_uq_credentials_generated_utc: datetime.datetime | None | Unset
+        if isinstance(_power_uq_credentials_generated_utc, Unset) or _power_uq_credentials_generated_utc is None:
+            power_uq_credentials_generated_utc = _power_uq_credentials_generated_utc
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                power_uq_credentials_generated_utc_type_0 = datetime.datetime.fromisoformat(data)
+                power_uq_credentials_generated_utc = datetime.datetime.fromisoformat(
+                    _power_uq_credentials_generated_utc
+                )
+            except (TypeError, ValueError):
+                power_uq_credentials_generated_utc = UNSET
+                d["powerUQCredentialsGeneratedUTC"] = _power_uq_credentials_generated_utc
 
-                return power_uq_credentials_generated_utc_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        power_uq_credentials_generated_utc = _parse_power_uq_credentials_generated_utc(
-            d.pop("powerUQCredentialsGeneratedUTC", UNSET)
-        )
-
-        def _parse_migration_agreement_response_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _migration_agreement_response_date = d.pop("migrationAgreementResponseDate", UNSET)
+        migration_agreement_response_date: datetime.datetime | None | Unset
+        if isinstance(_migration_agreement_response_date, Unset) or _migration_agreement_response_date is None:
+            migration_agreement_response_date = _migration_agreement_response_date
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                migration_agreement_response_date_type_0 = datetime.datetime.fromisoformat(data)
-
-                return migration_agreement_response_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        migration_agreement_response_date = _parse_migration_agreement_response_date(
-            d.pop("migrationAgreementResponseDate", UNSET)
-        )
+                migration_agreement_response_date = datetime.datetime.fromisoformat(_migration_agreement_response_date)
+            except (TypeError, ValueError):
+                migration_agreement_response_date = UNSET
+                d["migrationAgreementResponseDate"] = _migration_agreement_response_date
 
         def _parse_super_admin_migration_agreement_acceptance(data: object) -> bool | None | Unset:
             if data is None:
@@ -830,100 +810,71 @@ class Company:
             d.pop("superAdminMigrationAgreementAcceptance", UNSET)
         )
 
-        def _parse_super_admin_migration_agreement_response_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _super_admin_migration_agreement_response_date = d.pop("superAdminMigrationAgreementResponseDate", UNSET)
+        super_admin_migration_agreement_response_date: datetime.datetime | None | Unset
+        if (
+            isinstance(_super_admin_migration_agreement_response_date, Unset)
+            or _super_admin_migration_agreement_response_date is None
+        ):
+            super_admin_migration_agreement_response_date = _super_admin_migration_agreement_response_date
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                super_admin_migration_agreement_response_date_type_0 = datetime.datetime.fromisoformat(data)
+                super_admin_migration_agreement_response_date = datetime.datetime.fromisoformat(
+                    _super_admin_migration_agreement_response_date
+                )
+            except (TypeError, ValueError):
+                super_admin_migration_agreement_response_date = UNSET
+                d["superAdminMigrationAgreementResponseDate"] = _super_admin_migration_agreement_response_date
 
-                return super_admin_migration_agreement_response_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        super_admin_migration_agreement_response_date = _parse_super_admin_migration_agreement_response_date(
-            d.pop("superAdminMigrationAgreementResponseDate", UNSET)
-        )
-
-        def _parse_free_trial_expiration_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _free_trial_expiration_date = d.pop("freeTrialExpirationDate", UNSET)
+        free_trial_expiration_date: datetime.datetime | None | Unset
+        if isinstance(_free_trial_expiration_date, Unset) or _free_trial_expiration_date is None:
+            free_trial_expiration_date = _free_trial_expiration_date
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                free_trial_expiration_date_type_0 = datetime.datetime.fromisoformat(data)
+                free_trial_expiration_date = datetime.datetime.fromisoformat(_free_trial_expiration_date)
+            except (TypeError, ValueError):
+                free_trial_expiration_date = UNSET
+                d["freeTrialExpirationDate"] = _free_trial_expiration_date
 
-                return free_trial_expiration_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        free_trial_expiration_date = _parse_free_trial_expiration_date(d.pop("freeTrialExpirationDate", UNSET))
-
-        def _parse_free_trial_redeemed_on_date_utc(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _free_trial_redeemed_on_date_utc = d.pop("freeTrialRedeemedOnDateUTC", UNSET)
+        free_trial_redeemed_on_date_utc: datetime.datetime | None | Unset
+        if isinstance(_free_trial_redeemed_on_date_utc, Unset) or _free_trial_redeemed_on_date_utc is None:
+            free_trial_redeemed_on_date_utc = _free_trial_redeemed_on_date_utc
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                free_trial_redeemed_on_date_utc_type_0 = datetime.datetime.fromisoformat(data)
-
-                return free_trial_redeemed_on_date_utc_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        free_trial_redeemed_on_date_utc = _parse_free_trial_redeemed_on_date_utc(
-            d.pop("freeTrialRedeemedOnDateUTC", UNSET)
-        )
+                free_trial_redeemed_on_date_utc = datetime.datetime.fromisoformat(_free_trial_redeemed_on_date_utc)
+            except (TypeError, ValueError):
+                free_trial_redeemed_on_date_utc = UNSET
+                d["freeTrialRedeemedOnDateUTC"] = _free_trial_redeemed_on_date_utc
 
         can_redeem_free_trial = d.pop("canRedeemFreeTrial", UNSET)
 
         auto_renew = d.pop("autoRenew", UNSET)
 
-        def _parse_auto_renew_update_date_utc(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _auto_renew_update_date_utc = d.pop("autoRenewUpdateDateUTC", UNSET)
+        auto_renew_update_date_utc: datetime.datetime | None | Unset
+        if isinstance(_auto_renew_update_date_utc, Unset) or _auto_renew_update_date_utc is None:
+            auto_renew_update_date_utc = _auto_renew_update_date_utc
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                auto_renew_update_date_utc_type_0 = datetime.datetime.fromisoformat(data)
+                auto_renew_update_date_utc = datetime.datetime.fromisoformat(_auto_renew_update_date_utc)
+            except (TypeError, ValueError):
+                auto_renew_update_date_utc = UNSET
+                d["autoRenewUpdateDateUTC"] = _auto_renew_update_date_utc
 
-                return auto_renew_update_date_utc_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        auto_renew_update_date_utc = _parse_auto_renew_update_date_utc(d.pop("autoRenewUpdateDateUTC", UNSET))
-
-        def _parse_extensions_free_trial_expiration_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _extensions_free_trial_expiration_date = d.pop("extensionsFreeTrialExpirationDate", UNSET)
+        extensions_free_trial_expiration_date: datetime.datetime | None | Unset
+        if isinstance(_extensions_free_trial_expiration_date, Unset) or _extensions_free_trial_expiration_date is None:
+            extensions_free_trial_expiration_date = _extensions_free_trial_expiration_date
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                extensions_free_trial_expiration_date_type_0 = datetime.datetime.fromisoformat(data)
-
-                return extensions_free_trial_expiration_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        extensions_free_trial_expiration_date = _parse_extensions_free_trial_expiration_date(
-            d.pop("extensionsFreeTrialExpirationDate", UNSET)
-        )
+                extensions_free_trial_expiration_date = datetime.datetime.fromisoformat(
+                    _extensions_free_trial_expiration_date
+                )
+            except (TypeError, ValueError):
+                extensions_free_trial_expiration_date = UNSET
+                d["extensionsFreeTrialExpirationDate"] = _extensions_free_trial_expiration_date
 
         is_sso = d.pop("isSSO", UNSET)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -156,6 +156,56 @@ class DCField:
     lock_number_of_rows: bool | Unset = UNSET
     lock_backside_mismatch: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("cellToModuleTempDiff", "cell_to_module_temp_diff"),
+        ("dcHealth", "dc_health"),
+        ("dcWiringLossAtSTC", "dc_wiring_loss_at_stc"),
+        ("fieldDcPower", "field_dc_power"),
+        ("heatBalanceConductiveCoef", "heat_balance_conductive_coef"),
+        ("heatBalanceConvectiveCoef", "heat_balance_convective_coef"),
+        ("lateralIntermoduleGap", "lateral_intermodule_gap"),
+        ("lightInducedDegradation", "light_induced_degradation"),
+        ("lockBacksideMismatch", "lock_backside_mismatch"),
+        ("lockModuleAzimuth", "lock_module_azimuth"),
+        ("lockModulesHigh", "lock_modules_high"),
+        ("lockModulesWide", "lock_modules_wide"),
+        ("lockModulesWiredInSeries", "lock_modules_wired_in_series"),
+        ("lockMwAc", "lock_mw_ac"),
+        ("lockNumberOfRows", "lock_number_of_rows"),
+        ("lockNumberOfSeriesStringsWiredInParallel", "lock_number_of_series_strings_wired_in_parallel"),
+        ("lockPostHeight", "lock_post_height"),
+        ("lockPostToPostSpacing", "lock_post_to_post_spacing"),
+        ("maximumTrackingLimitAngleD", "maximum_tracking_limit_angle_deg"),
+        ("minimumTrackingLimitAngleD", "minimum_tracking_limit_angle_deg"),
+        ("moduleAzimuth", "module_azimuth"),
+        ("moduleMismatchCoefficient", "module_mismatch_coefficient"),
+        ("moduleQuality", "module_quality"),
+        ("modulesHigh", "modules_high"),
+        ("modulesWide", "modules_wide"),
+        ("modulesWiredInSeries", "modules_wired_in_series"),
+        ("numberOfRows", "number_of_rows"),
+        ("numberOfSeriesStringsWiredInParallel", "number_of_series_strings_wired_in_parallel"),
+        ("plannedModuleRating", "planned_module_rating"),
+        ("postToPostSpacing", "post_to_post_spacing"),
+        ("repeater", "repeater"),
+        ("sandiaConductiveCoef", "sandia_conductive_coef"),
+        ("sandiaConvectiveCoef", "sandia_convective_coef"),
+        ("tableToTableSpacing", "table_to_table_spacing"),
+        ("tablesRemovedForPCS", "tables_removed_for_pcs"),
+        ("trackerLoadLoss", "tracker_load_loss"),
+        ("trackerPitchAngleD", "tracker_pitch_angle_deg"),
+        ("trackerStowAngle", "tracker_stow_angle"),
+        ("trackingBacktrackingType", "tracking_backtracking_type"),
+        ("trackingType", "tracking_type"),
+        ("verticalIntermoduleGap", "vertical_intermodule_gap"),
+    )
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("ground", "ground"),
+        ("module", "module"),
+        ("monthlySeasonalTiltFactors", "monthly_seasonal_tilt_factors"),
+    )
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.array_wind_stow_response import ArrayWindStowResponse  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -44,6 +44,20 @@ class DefaultSettings:
     system_detail_settings: None | SystemDetailSettings | Unset = UNSET
     design_pro_epc_cost_settings: DesignProEpcCostSettings | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("designProEpcCostSettings", "design_pro_epc_cost_settings"),
+        ("designProSimulationSettings", "design_pro_simulation_settings"),
+        ("designProSitePlanSettings", "design_pro_site_plan_settings"),
+        ("environmentalConditions", "environmental_conditions"),
+        ("essSettings", "ess_settings"),
+        ("financialModelParameters", "financial_model_parameters"),
+        ("powerPlantBuilder", "power_plant_builder"),
+        ("simulationSettings", "simulation_settings"),
+        ("systemDetailSettings", "system_detail_settings"),
+    )
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.design_pro_epc_cost_settings import DesignProEpcCostSettings  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -64,6 +64,47 @@ class DesignProEpcCostSettings:
     other_fixed_costs: float | Unset = UNSET
     other_fixed_costs_override: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("dcFeederCableCost", "dc_feeder_cable_cost"),
+        ("dcFeederCableCostOverride", "dc_feeder_cable_cost_override"),
+        ("dcFeederCableSize", "dc_feeder_cable_size"),
+        ("dcFeederCableSizeOverride", "dc_feeder_cable_size_override"),
+        ("dcFeederConductorMaterial", "dc_feeder_conductor_material"),
+        ("dcFeederConductorMaterialOverride", "dc_feeder_conductor_material_override"),
+        ("gradingCost", "grading_cost"),
+        ("gradingCostOverride", "grading_cost_override"),
+        ("interconnectionCost", "interconnection_cost"),
+        ("interconnectionCostOverride", "interconnection_cost_override"),
+        ("inverterMaterialCost", "inverter_material_cost"),
+        ("inverterMaterialCostOverride", "inverter_material_cost_override"),
+        ("moduleCost", "module_cost"),
+        ("moduleCostOverride", "module_cost_override"),
+        ("mvCableConductorMaterial", "mv_cable_conductor_material"),
+        ("mvCableConductorMaterialOverride", "mv_cable_conductor_material_override"),
+        ("mvCableCost", "mv_cable_cost"),
+        ("mvCableCostOverride", "mv_cable_cost_override"),
+        ("mvCableSize", "mv_cable_size"),
+        ("mvCableSizeOverride", "mv_cable_size_override"),
+        ("mvTransformerMaterialCost", "mv_transformer_material_cost"),
+        ("mvTransformerMaterialCostOverride", "mv_transformer_material_cost_override"),
+        ("otherCosts", "other_costs"),
+        ("otherCostsOverride", "other_costs_override"),
+        ("otherFixedCosts", "other_fixed_costs"),
+        ("otherFixedCostsOverride", "other_fixed_costs_override"),
+        ("pileMaterialCost", "pile_material_cost"),
+        ("pileMaterialCostOverride", "pile_material_cost_override"),
+        ("pvCableSize", "pv_cable_size"),
+        ("pvCableSizeOverride", "pv_cable_size_override"),
+        ("pvStringCableCost", "pv_string_cable_cost"),
+        ("pvStringCableCostOverride", "pv_string_cable_cost_override"),
+        ("pvStringConductorMaterial", "pv_string_conductor_material"),
+        ("pvStringConductorMaterialOverride", "pv_string_conductor_material_override"),
+        ("rackingMaterialCost", "racking_material_cost"),
+        ("rackingMaterialCostOverride", "racking_material_cost_override"),
+    )
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -102,6 +102,79 @@ class DesignProSimulationSettings:
     option_one_dcac: float | Unset = UNSET
     option_one_gcr: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("bifacialId", "bifacial_id"),
+        ("calculateModuleTiltAngle", "calculate_module_tilt_angle"),
+        ("columnGapFixedTilt", "column_gap_fixed_tilt"),
+        ("columnGapMultistringTracker", "column_gap_multistring_tracker"),
+        ("columnGapTracker", "column_gap_tracker"),
+        ("embedmentDepthFixedTilt", "embedment_depth_fixed_tilt"),
+        ("embedmentDepthMultistringTracker", "embedment_depth_multistring_tracker"),
+        ("embedmentDepthTracker", "embedment_depth_tracker"),
+        ("enableBacktrackingMultistringTracker", "enable_backtracking_multistring_tracker"),
+        ("enableBacktrackingTracker", "enable_backtracking_tracker"),
+        ("gapBetweenRacksFixedTilt", "gap_between_racks_fixed_tilt"),
+        ("gapBetweenRacksMultistringTracker", "gap_between_racks_multistring_tracker"),
+        ("gapBetweenRacksTracker", "gap_between_racks_tracker"),
+        ("halfCellMonoPercId", "half_cell_mono_perc_id"),
+        ("inverterCentralId", "inverter_central_id"),
+        ("inverterStringId", "inverter_string_id"),
+        ("inverterType", "inverter_type"),
+        ("largeFormatModuleId", "large_format_module_id"),
+        ("maxEwBeamSlopeFixedTilt", "max_ew_beam_slope_fixed_tilt"),
+        ("maxNumOfTablesPerColumnCentral", "max_num_of_tables_per_column_central"),
+        ("maxNumOfTablesPerColumnString", "max_num_of_tables_per_column_string"),
+        ("maxTtAxisSlopeMultistringTracker", "max_tt_axis_slope_multistring_tracker"),
+        ("maxTtAxisSlopeTracker", "max_tt_axis_slope_tracker"),
+        ("moduleTiltAngle", "module_tilt_angle"),
+        ("moduleType", "module_type"),
+        ("motorTableGap", "motor_table_gap"),
+        ("numOfPVModulesPerRowsFixedTilt", "num_of_pv_modules_per_rows_fixed_tilt"),
+        ("numOfPVModulesPerRowsTracker", "num_of_pv_modules_per_rows_tracker"),
+        ("ocpdRatingCentral", "ocpd_rating_central"),
+        ("ocpdRatingCentral_1P", "ocpd_rating_central_1p"),
+        ("ocpdRatingString", "ocpd_rating_string"),
+        ("ocpdRatingString_1P", "ocpd_rating_string_1p"),
+        ("optionOneDcac", "option_one_dcac"),
+        ("optionOneGcr", "option_one_gcr"),
+        ("orientationFixedTilt", "orientation_fixed_tilt"),
+        ("orientationMultistringTracker", "orientation_multistring_tracker"),
+        ("orientationTracker", "orientation_tracker"),
+        ("pileTypeFixedTilt", "pile_type_fixed_tilt"),
+        ("pileTypeMultistringTracker", "pile_type_multistring_tracker"),
+        ("pileTypeTracker", "pile_type_tracker"),
+        ("pilesPerTableFixedTilt", "piles_per_table_fixed_tilt"),
+        ("pilesPerTableTracker", "piles_per_table_tracker"),
+        ("powerFactorCentral", "power_factor_central"),
+        ("powerFactorString", "power_factor_string"),
+        ("pvModuleTiltMax", "pv_module_tilt_max"),
+        ("pvModuleTiltMin", "pv_module_tilt_min"),
+        ("rackingSystem", "racking_system"),
+        ("revealWindowFixedTilt", "reveal_window_fixed_tilt"),
+        ("revealWindowMultistringTracker", "reveal_window_multistring_tracker"),
+        ("revealWindowTracker", "reveal_window_tracker"),
+        ("rowGapFixedTilt", "row_gap_fixed_tilt"),
+        ("rowGapTracker", "row_gap_tracker"),
+        ("shingledMonoPercId", "shingled_mono_perc_id"),
+        ("tableAxisRotationMaxMultistringTracker", "table_axis_rotation_max_multistring_tracker"),
+        ("tableAxisRotationMaxTracker", "table_axis_rotation_max_tracker"),
+        ("tableAxisRotationMinMultistringTracker", "table_axis_rotation_min_multistring_tracker"),
+        ("tableAxisRotationMinTracker", "table_axis_rotation_min_tracker"),
+        ("tableGapMultistringTracker", "table_gap_multistring_tracker"),
+        ("thinFilmId", "thin_film_id"),
+        ("ttExtensionMultistringTracker", "tt_extension_multistring_tracker"),
+    )
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("bifacial", "bifacial"),
+        ("halfCellMonoPerc", "half_cell_mono_perc"),
+        ("inverterCentral", "inverter_central"),
+        ("inverterString", "inverter_string"),
+        ("largeFormatModule", "large_format_module"),
+        ("shingledMonoPerc", "shingled_mono_perc"),
+        ("thinFilm", "thin_film"),
+    )
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.inverter import Inverter  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -31,6 +31,20 @@ class DesignProSitePlanSettings:
     width_linear_exclusion: float | Unset = UNSET
     show_labels: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("setback", "setback"),
+        ("setbackA", "setback_a"),
+        ("setbackB", "setback_b"),
+        ("setbackFromSiteBoundary", "setback_from_site_boundary"),
+        ("setbackFromSolarArrays", "setback_from_solar_arrays"),
+        ("showLabels", "show_labels"),
+        ("widthInternalRoad", "width_internal_road"),
+        ("widthLinearExclusion", "width_linear_exclusion"),
+        ("widthPerimeterRoad", "width_perimeter_road"),
+    )
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

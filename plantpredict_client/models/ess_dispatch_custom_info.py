@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -27,6 +27,10 @@ class ESSDispatchCustomInfo:
     uploaded_time_stamp: datetime.datetime | Unset = UNSET
     dispatch_custom: list[ESSDispatchCustom] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = (("dispatchCustom", "dispatch_custom"),)
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.ess_dispatch_custom import ESSDispatchCustom  # noqa: PLC0415
@@ -88,9 +92,13 @@ class ESSDispatchCustomInfo:
         _uploaded_time_stamp = d.pop("uploadedTimeStamp", UNSET)
         uploaded_time_stamp: datetime.datetime | Unset
         if isinstance(_uploaded_time_stamp, Unset):
-            uploaded_time_stamp = UNSET
+            uploaded_time_stamp = _uploaded_time_stamp
         else:
-            uploaded_time_stamp = datetime.datetime.fromisoformat(_uploaded_time_stamp)
+            try:
+                uploaded_time_stamp = datetime.datetime.fromisoformat(_uploaded_time_stamp)
+            except (TypeError, ValueError):
+                uploaded_time_stamp = UNSET
+                d["uploadedTimeStamp"] = _uploaded_time_stamp
 
         def _parse_dispatch_custom(data: object) -> list[ESSDispatchCustom] | None | Unset:
             if data is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -48,6 +48,35 @@ class ESSDispatchTableMonth:
     hour22: bool | Unset = UNSET
     hour23: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("hour0", "hour0"),
+        ("hour1", "hour1"),
+        ("hour10", "hour10"),
+        ("hour11", "hour11"),
+        ("hour12", "hour12"),
+        ("hour13", "hour13"),
+        ("hour14", "hour14"),
+        ("hour15", "hour15"),
+        ("hour16", "hour16"),
+        ("hour17", "hour17"),
+        ("hour18", "hour18"),
+        ("hour19", "hour19"),
+        ("hour2", "hour2"),
+        ("hour20", "hour20"),
+        ("hour21", "hour21"),
+        ("hour22", "hour22"),
+        ("hour23", "hour23"),
+        ("hour3", "hour3"),
+        ("hour4", "hour4"),
+        ("hour5", "hour5"),
+        ("hour6", "hour6"),
+        ("hour7", "hour7"),
+        ("hour8", "hour8"),
+        ("hour9", "hour9"),
+    )
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

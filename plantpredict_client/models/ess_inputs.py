@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -43,6 +43,30 @@ class ESSInputs:
     dispatch_table: ESSDispatchTable | None | Unset = UNSET
     ess_dispatch_custom_info: ESSDispatchCustomInfo | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("chargeAlgorithm", "charge_algorithm"),
+        ("factor", "factor"),
+        ("hvacFullLoadLoss", "hvac_full_load_loss"),
+        ("hvacNoLoadLoss", "hvac_no_load_loss"),
+        ("inverterCapacity", "inverter_capacity"),
+        ("inverterEfficiency", "inverter_efficiency"),
+        ("mvCapacity", "mv_capacity"),
+        ("mvFullLoadLoss", "mv_full_load_loss"),
+        ("mvNoLoadLoss", "mv_no_load_loss"),
+        ("nameplateEnergyCapacity", "nameplate_energy_capacity"),
+        ("roundtripDCEfficiencyCalendarDeg", "roundtrip_dc_efficiency_calendar_deg"),
+        ("roundtripDCEfficiencyCycleDeg", "roundtrip_dc_efficiency_cycle_deg"),
+        ("roundtripDCEfficiencyYear1", "roundtrip_dc_efficiency_year_1"),
+        ("usableEnergyCapacityCalendarDeg", "usable_energy_capacity_calendar_deg"),
+        ("usableEnergyCapacityCycleDeg", "usable_energy_capacity_cycle_deg"),
+        ("usableEnergyCapacityYear1", "usable_energy_capacity_year_1"),
+    )
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("dispatchTable", "dispatch_table"),
+        ("essDispatchCustomInfo", "ess_dispatch_custom_info"),
+    )
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.ess_dispatch_custom_info import ESSDispatchCustomInfo  # noqa: PLC0415

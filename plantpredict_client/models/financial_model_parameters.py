@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -71,6 +71,37 @@ class FinancialModelParameters:
     solar_property_tax_cost: float | Unset = UNSET
     solar_property_tax_escalation_percentage: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("annualSolarDegradationPercentage", "annual_solar_degradation_percentage"),
+        ("bonusDepreciationRate", "bonus_depreciation_rate"),
+        ("bosInput", "bos_input"),
+        ("developmentCostPerWatt", "development_cost_per_watt"),
+        ("discountNPVPercentage", "discount_npv_percentage"),
+        ("federalTaxRate", "federal_tax_rate"),
+        ("insuranceCapitalCostPercentage", "insurance_capital_cost_percentage"),
+        ("insuranceEscalatorPerYearPercentage", "insurance_escalator_per_year_percentage"),
+        ("itcEligibilityPercentage", "itc_eligibility_percentage"),
+        ("itcPercentage", "itc_percentage"),
+        ("moduleCostPerWatt", "module_cost_per_watt"),
+        ("omYearOne", "om_year_one"),
+        ("omYearlyEscalatorPercentage", "om_yearly_escalator_percentage"),
+        ("postPPAPrice", "post_ppa_price"),
+        ("postPPAPriceEscalationPercentage", "post_ppa_price_escalation_percentage"),
+        ("ppaDuration", "ppa_duration"),
+        ("ppaEscalatorPercentage", "ppa_escalator_percentage"),
+        ("ppaPrice", "ppa_price"),
+        ("projectLife", "project_life"),
+        ("solarLandLeaseCost", "solar_land_lease_cost"),
+        ("solarLandLeaseEscalationPercentage", "solar_land_lease_escalation_percentage"),
+        ("solarPropertyTaxCost", "solar_property_tax_cost"),
+        ("solarPropertyTaxEscalationPercentage", "solar_property_tax_escalation_percentage"),
+        ("solarSalvageValuePercentage", "solar_salvage_value_percentage"),
+        ("stateTaxRate", "state_tax_rate"),
+        ("yearOneEnergyAdjustmentPercentage", "year_one_energy_adjustment_percentage"),
+    )
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

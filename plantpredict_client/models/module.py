@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -170,6 +170,58 @@ class Module:
     is_metastable: bool | Unset = UNSET
     metastability_properties: MetastabilityProperties | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("ashraeiamB0", "ashrae_iam_b0"),
+        ("bandgapVoltage", "bandgap_voltage"),
+        ("builtInVoltage", "built_in_voltage"),
+        ("cellTechnologyType", "cell_technology_type"),
+        ("cellToModuleTempDiff", "cell_to_module_temp_diff"),
+        ("constructionType", "construction_type"),
+        ("darkShuntResistance", "dark_shunt_resistance"),
+        ("diodeIdealityFactorAtSTC", "diode_ideality_factor_at_stc"),
+        ("exponentialDependencyOnShuntResistance", "exponential_dependency_on_shunt_resistance"),
+        ("faciality", "faciality"),
+        ("heatAbsorptionCoefAlphaT", "heat_absorption_coef_alpha_t"),
+        ("heatBalanceConductiveCoef", "heat_balance_conductive_coef"),
+        ("heatBalanceConvectiveCoef", "heat_balance_convective_coef"),
+        ("length", "length"),
+        ("lightInducedDegradation", "light_induced_degradation"),
+        ("linearDegradationRate", "linear_degradation_rate"),
+        ("linearTempDependenceOnGamma", "linear_temp_dependence_on_gamma"),
+        ("linearTempDependenceOnIsc", "linear_temp_dependence_on_isc"),
+        ("moduleMismatchCoefficient", "module_mismatch_coefficient"),
+        ("moduleQuality", "module_quality"),
+        ("moduleShadingResponse", "module_shading_response"),
+        ("pvModel", "pv_model"),
+        ("recombinationParameter", "recombination_parameter"),
+        ("referenceIrradiance", "reference_irradiance"),
+        ("referenceTemperature", "reference_temperature"),
+        ("sandiaConductiveCoef", "sandia_conductive_coef"),
+        ("sandiaConvectiveCoef", "sandia_convective_coef"),
+        ("saturationCurrentAtSTC", "saturation_current_at_stc"),
+        ("seriesResistanceAtSTC", "series_resistance_at_stc"),
+        ("shortCircuitCurrentAtSTC", "short_circuit_current_at_stc"),
+        ("shuntResistanceAtSTC", "shunt_resistance_at_stc"),
+        ("spectralResponse", "spectral_response"),
+        ("stcEfficiency", "stc_efficiency"),
+        ("stcMaxPower", "stc_max_power"),
+        ("stcOpenCircuitVoltage", "stc_open_circuit_voltage"),
+        ("stcOpenCircuitVoltageTempCoef", "stc_open_circuit_voltage_temp_coef"),
+        ("stcPowerTempCoef", "stc_power_temp_coef"),
+        ("stcShortCircuitCurrent", "stc_short_circuit_current"),
+        ("stcShortCircuitCurrentTempCoef", "stc_short_circuit_current_temp_coef"),
+        ("stcmppCurrent", "stc_mpp_current"),
+        ("stcmppVoltage", "stc_mpp_voltage"),
+        ("width", "width"),
+    )
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("company", "company"),
+        ("iamFactors", "iam_factors"),
+        ("lastModifiedBy", "last_modified_by"),
+        ("owner", "owner"),
+    )
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.application_user import ApplicationUser  # noqa: PLC0415
@@ -942,16 +994,24 @@ class Module:
         _created_date = d.pop("createdDate", UNSET)
         created_date: datetime.datetime | Unset
         if isinstance(_created_date, Unset):
-            created_date = UNSET
+            created_date = _created_date
         else:
-            created_date = datetime.datetime.fromisoformat(_created_date)
+            try:
+                created_date = datetime.datetime.fromisoformat(_created_date)
+            except (TypeError, ValueError):
+                created_date = UNSET
+                d["createdDate"] = _created_date
 
         _last_modified = d.pop("lastModified", UNSET)
         last_modified: datetime.datetime | Unset
         if isinstance(_last_modified, Unset):
-            last_modified = UNSET
+            last_modified = _last_modified
         else:
-            last_modified = datetime.datetime.fromisoformat(_last_modified)
+            try:
+                last_modified = datetime.datetime.fromisoformat(_last_modified)
+            except (TypeError, ValueError):
+                last_modified = UNSET
+                d["lastModified"] = _last_modified
 
         last_modified_by_id = d.pop("lastModifiedById", UNSET)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -38,6 +38,10 @@ class Note:
     """ EntityType """
     entity_id: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = (("owner", "owner"),)
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.application_user import ApplicationUser  # noqa: PLC0415
@@ -104,9 +108,13 @@ class Note:
         _date = d.pop("date", UNSET)
         date: datetime.datetime | Unset
         if isinstance(_date, Unset):
-            date = UNSET
+            date = _date
         else:
-            date = datetime.datetime.fromisoformat(_date)
+            try:
+                date = datetime.datetime.fromisoformat(_date)
+            except (TypeError, ValueError):
+                date = UNSET
+                d["date"] = _date
 
         def _parse_contents(data: object) -> None | str | Unset:
             if data is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -42,6 +42,19 @@ class PowerPlantArray:
     total_module_area: float | Unset = UNSET
     tracker_motor_losses: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("acCollectionLoss", "ac_collection_loss"),
+        ("coolingLoad", "cooling_load"),
+        ("dasLoad", "das_load"),
+        ("repeater", "repeater"),
+        ("transformerFullLoadLoss", "transformer_full_load_loss"),
+        ("transformerHighSideVoltage", "transformer_high_side_voltage"),
+        ("transformerNoLoadLoss", "transformer_no_load_loss"),
+        ("transformerkVARating", "transformer_kva_rating"),
+    )
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = (("inverters", "inverters"),)
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.array_calculation_result_detail import ArrayCalculationResultDetail  # noqa: PLC0415

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -69,6 +69,24 @@ class PowerPlantBuilder:
     north_south_road_width: float | None | Unset = UNSET
     east_west_road_width: float | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("acCollectionLoss", "ac_collection_loss"),
+        ("coolingLoad", "cooling_load"),
+        ("dasLoad", "das_load"),
+        ("dcHealth", "dc_health"),
+        ("dcWiringLossAtSTC", "dc_wiring_loss_at_stc"),
+        ("maximumTrackingLimitAngleD", "maximum_tracking_limit_angle_deg"),
+        ("minimumTrackingLimitAngleD", "minimum_tracking_limit_angle_deg"),
+        ("powerFactor", "power_factor"),
+        ("structureShading", "structure_shading"),
+        ("trackerLoadLoss", "tracker_load_loss"),
+        ("transformerFullLoadLoss", "transformer_full_load_loss"),
+        ("transformerHighSideVoltage", "transformer_high_side_voltage"),
+        ("transformerNoLoadLoss", "transformer_no_load_loss"),
+    )
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = (("inverter", "inverter"), ("module", "module"))
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.inverter import Inverter  # noqa: PLC0415

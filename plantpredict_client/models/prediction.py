@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -217,6 +217,30 @@ class Prediction:
     spectral_30b5: float | Unset = UNSET
     spectral_30b6: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("errorIntAnnVar", "error_int_ann_var"),
+        ("errorModelAcc", "error_model_acc"),
+        ("errorMonAcc", "error_mon_acc"),
+        ("errorSensAcc", "error_sens_acc"),
+        ("errorSpaVar", "error_spa_var"),
+        ("linearDegradationRate", "linear_degradation_rate"),
+    )
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("batchStepVariable", "batch_step_variable"),
+        ("childPredictions", "child_predictions"),
+        ("company", "company"),
+        ("financialModelParameters", "financial_model_parameters"),
+        ("horizonDetails", "horizon_details"),
+        ("lastModifiedBy", "last_modified_by"),
+        ("monthlyFactors", "monthly_factors"),
+        ("owner", "owner"),
+        ("powerPlant", "power_plant"),
+        ("project", "project"),
+        ("resultSummary", "result_summary"),
+        ("weather", "weather"),
+    )
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.application_user import ApplicationUser  # noqa: PLC0415
@@ -1288,16 +1312,24 @@ class Prediction:
         _created_date = d.pop("createdDate", UNSET)
         created_date: datetime.datetime | Unset
         if isinstance(_created_date, Unset):
-            created_date = UNSET
+            created_date = _created_date
         else:
-            created_date = datetime.datetime.fromisoformat(_created_date)
+            try:
+                created_date = datetime.datetime.fromisoformat(_created_date)
+            except (TypeError, ValueError):
+                created_date = UNSET
+                d["createdDate"] = _created_date
 
         _last_modified = d.pop("lastModified", UNSET)
         last_modified: datetime.datetime | Unset
         if isinstance(_last_modified, Unset):
-            last_modified = UNSET
+            last_modified = _last_modified
         else:
-            last_modified = datetime.datetime.fromisoformat(_last_modified)
+            try:
+                last_modified = datetime.datetime.fromisoformat(_last_modified)
+            except (TypeError, ValueError):
+                last_modified = UNSET
+                d["lastModified"] = _last_modified
 
         last_modified_by_id = d.pop("lastModifiedById", UNSET)
 
@@ -1335,56 +1367,38 @@ class Prediction:
 
         status = _parse_status(d.pop("status", UNSET))
 
-        def _parse_start(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _start = d.pop("start", UNSET)
+        start: datetime.datetime | None | Unset
+        if isinstance(_start, Unset) or _start is None:
+            start = _start
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                start_type_0 = datetime.datetime.fromisoformat(data)
+                start = datetime.datetime.fromisoformat(_start)
+            except (TypeError, ValueError):
+                start = UNSET
+                d["start"] = _start
 
-                return start_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        start = _parse_start(d.pop("start", UNSET))
-
-        def _parse_end(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _end = d.pop("end", UNSET)
+        end: datetime.datetime | None | Unset
+        if isinstance(_end, Unset) or _end is None:
+            end = _end
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                end_type_0 = datetime.datetime.fromisoformat(data)
+                end = datetime.datetime.fromisoformat(_end)
+            except (TypeError, ValueError):
+                end = UNSET
+                d["end"] = _end
 
-                return end_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        end = _parse_end(d.pop("end", UNSET))
-
-        def _parse_last_published_date_to_queue(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _last_published_date_to_queue = d.pop("lastPublishedDateToQueue", UNSET)
+        last_published_date_to_queue: datetime.datetime | None | Unset
+        if isinstance(_last_published_date_to_queue, Unset) or _last_published_date_to_queue is None:
+            last_published_date_to_queue = _last_published_date_to_queue
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_published_date_to_queue_type_0 = datetime.datetime.fromisoformat(data)
-
-                return last_published_date_to_queue_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        last_published_date_to_queue = _parse_last_published_date_to_queue(d.pop("lastPublishedDateToQueue", UNSET))
+                last_published_date_to_queue = datetime.datetime.fromisoformat(_last_published_date_to_queue)
+            except (TypeError, ValueError):
+                last_published_date_to_queue = UNSET
+                d["lastPublishedDateToQueue"] = _last_published_date_to_queue
 
         start_index = d.pop("startIndex", UNSET)
 
@@ -2433,22 +2447,16 @@ class Prediction:
 
         running_on_vm_name = _parse_running_on_vm_name(d.pop("runningOnVMName", UNSET))
 
-        def _parse_run_completed_date_time_utc(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _run_completed_date_time_utc = d.pop("runCompletedDateTimeUTC", UNSET)
+        run_completed_date_time_utc: datetime.datetime | None | Unset
+        if isinstance(_run_completed_date_time_utc, Unset) or _run_completed_date_time_utc is None:
+            run_completed_date_time_utc = _run_completed_date_time_utc
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                run_completed_date_time_utc_type_0 = datetime.datetime.fromisoformat(data)
-
-                return run_completed_date_time_utc_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        run_completed_date_time_utc = _parse_run_completed_date_time_utc(d.pop("runCompletedDateTimeUTC", UNSET))
+                run_completed_date_time_utc = datetime.datetime.fromisoformat(_run_completed_date_time_utc)
+            except (TypeError, ValueError):
+                run_completed_date_time_utc = UNSET
+                d["runCompletedDateTimeUTC"] = _run_completed_date_time_utc
 
         use_spectral_30 = d.pop("useSpectral30", UNSET)
 

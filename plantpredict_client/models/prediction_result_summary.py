@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -148,6 +148,54 @@ class PredictionResultSummary:
     report_show_monthly_sums: bool | Unset = UNSET
     letid_rates: list[LightAndElevationTemperatureDegradation] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("acSize", "ac_size"),
+        ("airMassModel", "air_mass_model"),
+        ("backTrackingType", "back_tracking_type"),
+        ("blockResultSummaries", "block_result_summaries"),
+        ("circumsolarTreatment", "circumsolar_treatment"),
+        ("dcSize", "dc_size"),
+        ("dcacRatio", "dcac_ratio"),
+        ("decompositionModel", "decomposition_model"),
+        ("degradationModel", "degradation_model"),
+        ("elapsedTimeMinutes", "elapsed_time_minutes"),
+        ("end", "end"),
+        ("errorIrrAcc", "error_irr_acc"),
+        ("errorTotal", "error_total"),
+        ("execDate", "exec_date"),
+        ("gridVoltage", "grid_voltage"),
+        ("incModel", "inc_model"),
+        ("logicVersion", "logic_version"),
+        ("modelingAccuracy", "modeling_accuracy"),
+        ("moduleTemperatureModel", "module_temperature_model"),
+        ("numArrays", "num_arrays"),
+        ("perezCoefficients", "perez_coefficients"),
+        ("predictionName", "prediction_name"),
+        ("projectCountry", "project_country"),
+        ("projectElev", "project_elev"),
+        ("projectLat", "project_lat"),
+        ("projectLocality", "project_locality"),
+        ("projectLon", "project_lon"),
+        ("projectName", "project_name"),
+        ("runBy", "run_by"),
+        ("start", "start"),
+        ("timeOfPrediction", "time_of_prediction"),
+        ("timeZone", "time_zone"),
+        ("toolName", "tool_name"),
+        ("toolVersion", "tool_version"),
+        ("trackingType", "tracking_type"),
+        ("transpositionModel", "transposition_model"),
+        ("weatherDataProvider", "weather_data_provider"),
+        ("weatherName", "weather_name"),
+    )
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("blockResultSummaries", "block_result_summaries"),
+        ("inverterResultSummaries", "inverter_result_summaries"),
+        ("moduleResultSummaries", "module_result_summaries"),
+        ("years", "years"),
+    )
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.block_result_summary import BlockResultSummary  # noqa: PLC0415
@@ -735,18 +783,26 @@ class PredictionResultSummary:
         _time_of_prediction = d.pop("timeOfPrediction", UNSET)
         time_of_prediction: datetime.datetime | Unset
         if isinstance(_time_of_prediction, Unset):
-            time_of_prediction = UNSET
+            time_of_prediction = _time_of_prediction
         else:
-            time_of_prediction = datetime.datetime.fromisoformat(_time_of_prediction)
+            try:
+                time_of_prediction = datetime.datetime.fromisoformat(_time_of_prediction)
+            except (TypeError, ValueError):
+                time_of_prediction = UNSET
+                d["timeOfPrediction"] = _time_of_prediction
 
         elapsed_time_minutes = d.pop("elapsedTimeMinutes", UNSET)
 
         _exec_date = d.pop("execDate", UNSET)
         exec_date: datetime.datetime | Unset
         if isinstance(_exec_date, Unset):
-            exec_date = UNSET
+            exec_date = _exec_date
         else:
-            exec_date = datetime.datetime.fromisoformat(_exec_date)
+            try:
+                exec_date = datetime.datetime.fromisoformat(_exec_date)
+            except (TypeError, ValueError):
+                exec_date = UNSET
+                d["execDate"] = _exec_date
 
         tool_name = d.pop("toolName", UNSET)
 
@@ -755,16 +811,24 @@ class PredictionResultSummary:
         _start = d.pop("start", UNSET)
         start: datetime.datetime | Unset
         if isinstance(_start, Unset):
-            start = UNSET
+            start = _start
         else:
-            start = datetime.datetime.fromisoformat(_start)
+            try:
+                start = datetime.datetime.fromisoformat(_start)
+            except (TypeError, ValueError):
+                start = UNSET
+                d["start"] = _start
 
         _end = d.pop("end", UNSET)
         end: datetime.datetime | Unset
         if isinstance(_end, Unset):
-            end = UNSET
+            end = _end
         else:
-            end = datetime.datetime.fromisoformat(_end)
+            try:
+                end = datetime.datetime.fromisoformat(_end)
+            except (TypeError, ValueError):
+                end = UNSET
+                d["end"] = _end
 
         decomposition_model = d.pop("decompositionModel", UNSET)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -80,6 +80,47 @@ class PredictionResultSummaryYear:
     use_sun_solve_parameters: bool | Unset = UNSET
     report_sun_solve_transmission_gain_loss: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("acCollectionLinesLoss", "ac_collection_lines_loss"),
+        ("availabilityLoss", "availability_loss"),
+        ("backsideEffPOA", "backside_eff_poa"),
+        ("backsideIrradiance", "backside_irradiance"),
+        ("biFacialityLoss", "bi_faciality_loss"),
+        ("correctedTranspositionOnPlane", "corrected_transposition_on_plane"),
+        ("dataAcquisitionAuxLoss", "data_acquisition_aux_loss"),
+        ("dcHealthLoss", "dc_health_loss"),
+        ("dcWiringLoss", "dc_wiring_loss"),
+        ("degradationLoss", "degradation_loss"),
+        ("elecShadingLoss", "elec_shading_loss"),
+        ("farShadingLoss", "far_shading_loss"),
+        ("iamFactorLoss", "iam_factor_loss"),
+        ("inverterCoolingLoss", "inverter_cooling_loss"),
+        ("inverterEfficiencyLoss", "inverter_efficiency_loss"),
+        ("inverterLimitationLoss", "inverter_limitation_loss"),
+        ("leTIDLoss", "letid_loss"),
+        ("lgiaLimitationLoss", "lgia_limitation_loss"),
+        ("lidLoss", "lid_loss"),
+        ("moduleBackMismatchLoss", "module_back_mismatch_loss"),
+        ("moduleIrradianceLoss", "module_irradiance_loss"),
+        ("moduleMismatchLoss", "module_mismatch_loss"),
+        ("moduleQualityLoss", "module_quality_loss"),
+        ("moduleTemperatureLoss", "module_temperature_loss"),
+        ("mvTransformersLoss", "mv_transformers_loss"),
+        ("nearShadingLoss", "near_shading_loss"),
+        ("soilingLoss", "soiling_loss"),
+        ("spectralLoss", "spectral_loss"),
+        ("structureShadingLoss", "structure_shading_loss"),
+        ("sunSolveTransmissionGainLoss", "sun_solve_transmission_gain_loss"),
+        ("totalEnergy", "total_energy"),
+        ("trackerMotorLoss", "tracker_motor_loss"),
+        ("transpositionOnPlane", "transposition_on_plane"),
+    )
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("monthlyFactors", "monthly_factors"),
+        ("summaryFactors", "summary_factors"),
+    )
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.monthly_factors import MonthlyFactors  # noqa: PLC0415

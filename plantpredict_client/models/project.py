@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -60,6 +60,20 @@ class Project:
     """ ProjectStatusEnum """
     distance: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("elevation", "elevation"),
+        ("latitude", "latitude"),
+        ("longitude", "longitude"),
+        ("standardOffsetFromUTC", "standard_offset_from_utc"),
+    )
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("company", "company"),
+        ("lastModifiedBy", "last_modified_by"),
+        ("owner", "owner"),
+        ("predictions", "predictions"),
+    )
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.application_user import ApplicationUser  # noqa: PLC0415
@@ -318,16 +332,24 @@ class Project:
         _created_date = d.pop("createdDate", UNSET)
         created_date: datetime.datetime | Unset
         if isinstance(_created_date, Unset):
-            created_date = UNSET
+            created_date = _created_date
         else:
-            created_date = datetime.datetime.fromisoformat(_created_date)
+            try:
+                created_date = datetime.datetime.fromisoformat(_created_date)
+            except (TypeError, ValueError):
+                created_date = UNSET
+                d["createdDate"] = _created_date
 
         _last_modified = d.pop("lastModified", UNSET)
         last_modified: datetime.datetime | Unset
         if isinstance(_last_modified, Unset):
-            last_modified = UNSET
+            last_modified = _last_modified
         else:
-            last_modified = datetime.datetime.fromisoformat(_last_modified)
+            try:
+                last_modified = datetime.datetime.fromisoformat(_last_modified)
+            except (TypeError, ValueError):
+                last_modified = UNSET
+                d["lastModified"] = _last_modified
 
         last_modified_by_id = d.pop("lastModifiedById", UNSET)
 

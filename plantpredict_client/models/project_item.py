@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -214,9 +214,13 @@ class ProjectItem:
         _created_date = d.pop("createdDate", UNSET)
         created_date: datetime.datetime | Unset
         if isinstance(_created_date, Unset):
-            created_date = UNSET
+            created_date = _created_date
         else:
-            created_date = datetime.datetime.fromisoformat(_created_date)
+            try:
+                created_date = datetime.datetime.fromisoformat(_created_date)
+            except (TypeError, ValueError):
+                created_date = UNSET
+                d["createdDate"] = _created_date
 
         elevation = d.pop("elevation", UNSET)
 
@@ -234,9 +238,13 @@ class ProjectItem:
         _last_modified = d.pop("lastModified", UNSET)
         last_modified: datetime.datetime | Unset
         if isinstance(_last_modified, Unset):
-            last_modified = UNSET
+            last_modified = _last_modified
         else:
-            last_modified = datetime.datetime.fromisoformat(_last_modified)
+            try:
+                last_modified = datetime.datetime.fromisoformat(_last_modified)
+            except (TypeError, ValueError):
+                last_modified = UNSET
+                d["lastModified"] = _last_modified
 
         def _parse_last_modified_by(data: object) -> None | ProjectItemApplicationUser | Unset:
             if data is None:

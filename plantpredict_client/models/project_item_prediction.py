@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -198,16 +198,24 @@ class ProjectItemPrediction:
         _created_date = d.pop("createdDate", UNSET)
         created_date: datetime.datetime | Unset
         if isinstance(_created_date, Unset):
-            created_date = UNSET
+            created_date = _created_date
         else:
-            created_date = datetime.datetime.fromisoformat(_created_date)
+            try:
+                created_date = datetime.datetime.fromisoformat(_created_date)
+            except (TypeError, ValueError):
+                created_date = UNSET
+                d["createdDate"] = _created_date
 
         _last_modified = d.pop("lastModified", UNSET)
         last_modified: datetime.datetime | Unset
         if isinstance(_last_modified, Unset):
-            last_modified = UNSET
+            last_modified = _last_modified
         else:
-            last_modified = datetime.datetime.fromisoformat(_last_modified)
+            try:
+                last_modified = datetime.datetime.fromisoformat(_last_modified)
+            except (TypeError, ValueError):
+                last_modified = UNSET
+                d["lastModified"] = _last_modified
 
         def _parse_last_modified_by(data: object) -> None | PredictionItemApplicationUser | Unset:
             if data is None:
@@ -226,22 +234,16 @@ class ProjectItemPrediction:
 
         last_modified_by = _parse_last_modified_by(d.pop("lastModifiedBy", UNSET))
 
-        def _parse_run_completed_date_time_utc(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _run_completed_date_time_utc = d.pop("runCompletedDateTimeUTC", UNSET)
+        run_completed_date_time_utc: datetime.datetime | None | Unset
+        if isinstance(_run_completed_date_time_utc, Unset) or _run_completed_date_time_utc is None:
+            run_completed_date_time_utc = _run_completed_date_time_utc
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                run_completed_date_time_utc_type_0 = datetime.datetime.fromisoformat(data)
-
-                return run_completed_date_time_utc_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        run_completed_date_time_utc = _parse_run_completed_date_time_utc(d.pop("runCompletedDateTimeUTC", UNSET))
+                run_completed_date_time_utc = datetime.datetime.fromisoformat(_run_completed_date_time_utc)
+            except (TypeError, ValueError):
+                run_completed_date_time_utc = UNSET
+                d["runCompletedDateTimeUTC"] = _run_completed_date_time_utc
 
         is_batch = d.pop("isBatch", UNSET)
 

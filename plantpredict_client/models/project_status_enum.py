@@ -5,8 +5,8 @@ from typing import Any
 
 
 class ProjectStatusEnum(IntEnum):
-    """The API's ``PlantPredict.Entities.Enums.ProjectStatusEnum``. Held by: ``Project.status``,
-    ``ProjectItem.status``."""
+    """The API's ``PlantPredict.Entities.Enums.ProjectStatusEnum``. An argument of: ``client.projects.list_mine``. Held
+    by: ``Project.status``, ``ProjectItem.status``."""
 
     ACTIVE = 0
     ARCHIVED = 1

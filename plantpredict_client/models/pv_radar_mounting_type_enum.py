@@ -5,8 +5,8 @@ from typing import Any
 
 
 class PVRadarMountingTypeEnum(IntEnum):
-    """The API's ``PlantPredict.Entities.Enums.PVRadarMountingTypeEnum``. No document names these values: VALUE_0,
-    VALUE_1."""
+    """The API's ``PlantPredict.Entities.Enums.PVRadarMountingTypeEnum``. An argument of:
+    ``client.predictions.pv_radar_soiling_data``. No document names these values: VALUE_0, VALUE_1."""
 
     VALUE_0 = 0
     VALUE_1 = 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -108,39 +108,27 @@ class Report:
         d = dict(src_dict)
         id = d.pop("id", UNSET)
 
-        def _parse_start_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _start_time = d.pop("startTime", UNSET)
+        start_time: datetime.datetime | None | Unset
+        if isinstance(_start_time, Unset) or _start_time is None:
+            start_time = _start_time
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                start_time_type_0 = datetime.datetime.fromisoformat(data)
+                start_time = datetime.datetime.fromisoformat(_start_time)
+            except (TypeError, ValueError):
+                start_time = UNSET
+                d["startTime"] = _start_time
 
-                return start_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        start_time = _parse_start_time(d.pop("startTime", UNSET))
-
-        def _parse_end_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _end_time = d.pop("endTime", UNSET)
+        end_time: datetime.datetime | None | Unset
+        if isinstance(_end_time, Unset) or _end_time is None:
+            end_time = _end_time
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                end_time_type_0 = datetime.datetime.fromisoformat(data)
-
-                return end_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        end_time = _parse_end_time(d.pop("endTime", UNSET))
+                end_time = datetime.datetime.fromisoformat(_end_time)
+            except (TypeError, ValueError):
+                end_time = UNSET
+                d["endTime"] = _end_time
 
         def _parse_runtime(data: object) -> None | str | Unset:
             if data is None:
@@ -179,22 +167,16 @@ class Report:
 
         report_url = _parse_report_url(d.pop("reportURL", UNSET))
 
-        def _parse_report_url_expiration_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _report_url_expiration_time = d.pop("reportURLExpirationTime", UNSET)
+        report_url_expiration_time: datetime.datetime | None | Unset
+        if isinstance(_report_url_expiration_time, Unset) or _report_url_expiration_time is None:
+            report_url_expiration_time = _report_url_expiration_time
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                report_url_expiration_time_type_0 = datetime.datetime.fromisoformat(data)
-
-                return report_url_expiration_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        report_url_expiration_time = _parse_report_url_expiration_time(d.pop("reportURLExpirationTime", UNSET))
+                report_url_expiration_time = datetime.datetime.fromisoformat(_report_url_expiration_time)
+            except (TypeError, ValueError):
+                report_url_expiration_time = UNSET
+                d["reportURLExpirationTime"] = _report_url_expiration_time
 
         _model_instance_ = cls(
             id=id,

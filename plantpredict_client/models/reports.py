@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -164,39 +164,27 @@ class Reports:
         d = dict(src_dict)
         id = d.pop("id", UNSET)
 
-        def _parse_start_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _start_time = d.pop("startTime", UNSET)
+        start_time: datetime.datetime | None | Unset
+        if isinstance(_start_time, Unset) or _start_time is None:
+            start_time = _start_time
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                start_time_type_0 = datetime.datetime.fromisoformat(data)
+                start_time = datetime.datetime.fromisoformat(_start_time)
+            except (TypeError, ValueError):
+                start_time = UNSET
+                d["startTime"] = _start_time
 
-                return start_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        start_time = _parse_start_time(d.pop("startTime", UNSET))
-
-        def _parse_end_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _end_time = d.pop("endTime", UNSET)
+        end_time: datetime.datetime | None | Unset
+        if isinstance(_end_time, Unset) or _end_time is None:
+            end_time = _end_time
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                end_time_type_0 = datetime.datetime.fromisoformat(data)
-
-                return end_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        end_time = _parse_end_time(d.pop("endTime", UNSET))
+                end_time = datetime.datetime.fromisoformat(_end_time)
+            except (TypeError, ValueError):
+                end_time = UNSET
+                d["endTime"] = _end_time
 
         def _parse_runtime(data: object) -> None | str | Unset:
             if data is None:
@@ -207,22 +195,16 @@ class Reports:
 
         runtime = _parse_runtime(d.pop("runtime", UNSET))
 
-        def _parse_last_published_date_to_queue(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _last_published_date_to_queue = d.pop("lastPublishedDateToQueue", UNSET)
+        last_published_date_to_queue: datetime.datetime | None | Unset
+        if isinstance(_last_published_date_to_queue, Unset) or _last_published_date_to_queue is None:
+            last_published_date_to_queue = _last_published_date_to_queue
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_published_date_to_queue_type_0 = datetime.datetime.fromisoformat(data)
-
-                return last_published_date_to_queue_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        last_published_date_to_queue = _parse_last_published_date_to_queue(d.pop("lastPublishedDateToQueue", UNSET))
+                last_published_date_to_queue = datetime.datetime.fromisoformat(_last_published_date_to_queue)
+            except (TypeError, ValueError):
+                last_published_date_to_queue = UNSET
+                d["lastPublishedDateToQueue"] = _last_published_date_to_queue
 
         percent_complete = d.pop("percentComplete", UNSET)
 

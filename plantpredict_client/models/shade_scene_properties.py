@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -272,22 +272,16 @@ class ShadeSceneProperties:
 
         name = _parse_name(d.pop("name", UNSET))
 
-        def _parse_created_date_utc(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _created_date_utc = d.pop("createdDateUTC", UNSET)
+        created_date_utc: datetime.datetime | None | Unset
+        if isinstance(_created_date_utc, Unset) or _created_date_utc is None:
+            created_date_utc = _created_date_utc
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_date_utc_type_0 = datetime.datetime.fromisoformat(data)
-
-                return created_date_utc_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_date_utc = _parse_created_date_utc(d.pop("createdDateUTC", UNSET))
+                created_date_utc = datetime.datetime.fromisoformat(_created_date_utc)
+            except (TypeError, ValueError):
+                created_date_utc = UNSET
+                d["createdDateUTC"] = _created_date_utc
 
         def _parse_created_by_id(data: object) -> int | None | Unset:
             if data is None:
@@ -369,24 +363,16 @@ class ShadeSceneProperties:
             d.pop("customTableRotationScheduleName", UNSET)
         )
 
-        def _parse_custom_table_rotation_upload_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _custom_table_rotation_upload_date = d.pop("customTableRotationUploadDate", UNSET)
+        custom_table_rotation_upload_date: datetime.datetime | None | Unset
+        if isinstance(_custom_table_rotation_upload_date, Unset) or _custom_table_rotation_upload_date is None:
+            custom_table_rotation_upload_date = _custom_table_rotation_upload_date
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                custom_table_rotation_upload_date_type_0 = datetime.datetime.fromisoformat(data)
-
-                return custom_table_rotation_upload_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        custom_table_rotation_upload_date = _parse_custom_table_rotation_upload_date(
-            d.pop("customTableRotationUploadDate", UNSET)
-        )
+                custom_table_rotation_upload_date = datetime.datetime.fromisoformat(_custom_table_rotation_upload_date)
+            except (TypeError, ValueError):
+                custom_table_rotation_upload_date = UNSET
+                d["customTableRotationUploadDate"] = _custom_table_rotation_upload_date
 
         def _parse_bin_type(data: object) -> None | ShadeSceneBinTypes | Unset:
             if data is None:

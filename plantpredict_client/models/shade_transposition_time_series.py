@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -75,9 +75,13 @@ class ShadeTranspositionTimeSeries:
         _date_time = d.pop("dateTime", UNSET)
         date_time: datetime.datetime | Unset
         if isinstance(_date_time, Unset):
-            date_time = UNSET
+            date_time = _date_time
         else:
-            date_time = datetime.datetime.fromisoformat(_date_time)
+            try:
+                date_time = datetime.datetime.fromisoformat(_date_time)
+            except (TypeError, ValueError):
+                date_time = UNSET
+                d["dateTime"] = _date_time
 
         transposition_factor = d.pop("transpositionFactor", UNSET)
 

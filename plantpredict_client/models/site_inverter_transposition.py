@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -66,9 +66,13 @@ class SiteInverterTransposition:
         _time_stamp = d.pop("timeStamp", UNSET)
         time_stamp: datetime.datetime | Unset
         if isinstance(_time_stamp, Unset):
-            time_stamp = UNSET
+            time_stamp = _time_stamp
         else:
-            time_stamp = datetime.datetime.fromisoformat(_time_stamp)
+            try:
+                time_stamp = datetime.datetime.fromisoformat(_time_stamp)
+            except (TypeError, ValueError):
+                time_stamp = UNSET
+                d["timeStamp"] = _time_stamp
 
         def _parse_inverter_transpositions(data: object) -> list[InverterTransposition] | None | Unset:
             if data is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -438,23 +438,35 @@ class SiteStructureCalculationResultDetail:
         _time_stamp = d.pop("timeStamp", UNSET)
         time_stamp: datetime.datetime | Unset
         if isinstance(_time_stamp, Unset):
-            time_stamp = UNSET
+            time_stamp = _time_stamp
         else:
-            time_stamp = datetime.datetime.fromisoformat(_time_stamp)
+            try:
+                time_stamp = datetime.datetime.fromisoformat(_time_stamp)
+            except (TypeError, ValueError):
+                time_stamp = UNSET
+                d["timeStamp"] = _time_stamp
 
         _sun_rise = d.pop("sunRise", UNSET)
         sun_rise: datetime.datetime | Unset
         if isinstance(_sun_rise, Unset):
-            sun_rise = UNSET
+            sun_rise = _sun_rise
         else:
-            sun_rise = datetime.datetime.fromisoformat(_sun_rise)
+            try:
+                sun_rise = datetime.datetime.fromisoformat(_sun_rise)
+            except (TypeError, ValueError):
+                sun_rise = UNSET
+                d["sunRise"] = _sun_rise
 
         _sun_set = d.pop("sunSet", UNSET)
         sun_set: datetime.datetime | Unset
         if isinstance(_sun_set, Unset):
-            sun_set = UNSET
+            sun_set = _sun_set
         else:
-            sun_set = datetime.datetime.fromisoformat(_sun_set)
+            try:
+                sun_set = datetime.datetime.fromisoformat(_sun_set)
+            except (TypeError, ValueError):
+                sun_set = UNSET
+                d["sunSet"] = _sun_set
 
         modelled_extraterrestrial_dni = d.pop("modelledExtraterrestrialDNI", UNSET)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -30,6 +30,19 @@ class SystemDetailSettings:
     number_of_conductors_per_phase: int | Unset = UNSET
     availability_loss: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("availabilityLoss", "availability_loss"),
+        ("fullLoadLoss", "full_load_loss"),
+        ("highSideVoltage", "high_side_voltage"),
+        ("length", "length"),
+        ("noLoadLoss", "no_load_loss"),
+        ("numberOfConductorsPerPhase", "number_of_conductors_per_phase"),
+        ("rating", "rating"),
+        ("resistance", "resistance"),
+    )
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -202,56 +202,38 @@ class TABTEngineRunInfo:
 
         processing_message = _parse_processing_message(d.pop("processingMessage", UNSET))
 
-        def _parse_last_published_date_to_queue(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _last_published_date_to_queue = d.pop("lastPublishedDateToQueue", UNSET)
+        last_published_date_to_queue: datetime.datetime | None | Unset
+        if isinstance(_last_published_date_to_queue, Unset) or _last_published_date_to_queue is None:
+            last_published_date_to_queue = _last_published_date_to_queue
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_published_date_to_queue_type_0 = datetime.datetime.fromisoformat(data)
+                last_published_date_to_queue = datetime.datetime.fromisoformat(_last_published_date_to_queue)
+            except (TypeError, ValueError):
+                last_published_date_to_queue = UNSET
+                d["lastPublishedDateToQueue"] = _last_published_date_to_queue
 
-                return last_published_date_to_queue_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        last_published_date_to_queue = _parse_last_published_date_to_queue(d.pop("lastPublishedDateToQueue", UNSET))
-
-        def _parse_run_started_date_time_utc(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _run_started_date_time_utc = d.pop("runStartedDateTimeUTC", UNSET)
+        run_started_date_time_utc: datetime.datetime | None | Unset
+        if isinstance(_run_started_date_time_utc, Unset) or _run_started_date_time_utc is None:
+            run_started_date_time_utc = _run_started_date_time_utc
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                run_started_date_time_utc_type_0 = datetime.datetime.fromisoformat(data)
+                run_started_date_time_utc = datetime.datetime.fromisoformat(_run_started_date_time_utc)
+            except (TypeError, ValueError):
+                run_started_date_time_utc = UNSET
+                d["runStartedDateTimeUTC"] = _run_started_date_time_utc
 
-                return run_started_date_time_utc_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        run_started_date_time_utc = _parse_run_started_date_time_utc(d.pop("runStartedDateTimeUTC", UNSET))
-
-        def _parse_run_completed_date_time_utc(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _run_completed_date_time_utc = d.pop("runCompletedDateTimeUTC", UNSET)
+        run_completed_date_time_utc: datetime.datetime | None | Unset
+        if isinstance(_run_completed_date_time_utc, Unset) or _run_completed_date_time_utc is None:
+            run_completed_date_time_utc = _run_completed_date_time_utc
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                run_completed_date_time_utc_type_0 = datetime.datetime.fromisoformat(data)
-
-                return run_completed_date_time_utc_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        run_completed_date_time_utc = _parse_run_completed_date_time_utc(d.pop("runCompletedDateTimeUTC", UNSET))
+                run_completed_date_time_utc = datetime.datetime.fromisoformat(_run_completed_date_time_utc)
+            except (TypeError, ValueError):
+                run_completed_date_time_utc = UNSET
+                d["runCompletedDateTimeUTC"] = _run_completed_date_time_utc
 
         _model_instance_ = cls(
             id=id,

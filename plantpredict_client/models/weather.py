@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -131,6 +131,16 @@ class Weather:
     ground_coverage_ratio: float | None | Unset = UNSET
     download_info: None | Unset | WeatherAPIDownload = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("company", "company"),
+        ("lastModifiedBy", "last_modified_by"),
+        ("monthlyFactors", "monthly_factors"),
+        ("owner", "owner"),
+        ("weatherDetails", "weather_details"),
+    )
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.application_user import ApplicationUser  # noqa: PLC0415
@@ -793,16 +803,24 @@ class Weather:
         _created_date = d.pop("createdDate", UNSET)
         created_date: datetime.datetime | Unset
         if isinstance(_created_date, Unset):
-            created_date = UNSET
+            created_date = _created_date
         else:
-            created_date = datetime.datetime.fromisoformat(_created_date)
+            try:
+                created_date = datetime.datetime.fromisoformat(_created_date)
+            except (TypeError, ValueError):
+                created_date = UNSET
+                d["createdDate"] = _created_date
 
         _last_modified = d.pop("lastModified", UNSET)
         last_modified: datetime.datetime | Unset
         if isinstance(_last_modified, Unset):
-            last_modified = UNSET
+            last_modified = _last_modified
         else:
-            last_modified = datetime.datetime.fromisoformat(_last_modified)
+            try:
+                last_modified = datetime.datetime.fromisoformat(_last_modified)
+            except (TypeError, ValueError):
+                last_modified = UNSET
+                d["lastModified"] = _last_modified
 
         last_modified_by_id = d.pop("lastModifiedById", UNSET)
 
@@ -1013,16 +1031,24 @@ class Weather:
         _start_date = d.pop("startDate", UNSET)
         start_date: datetime.datetime | Unset
         if isinstance(_start_date, Unset):
-            start_date = UNSET
+            start_date = _start_date
         else:
-            start_date = datetime.datetime.fromisoformat(_start_date)
+            try:
+                start_date = datetime.datetime.fromisoformat(_start_date)
+            except (TypeError, ValueError):
+                start_date = UNSET
+                d["startDate"] = _start_date
 
         _end_date = d.pop("endDate", UNSET)
         end_date: datetime.datetime | Unset
         if isinstance(_end_date, Unset):
-            end_date = UNSET
+            end_date = _end_date
         else:
-            end_date = datetime.datetime.fromisoformat(_end_date)
+            try:
+                end_date = datetime.datetime.fromisoformat(_end_date)
+            except (TypeError, ValueError):
+                end_date = UNSET
+                d["endDate"] = _end_date
 
         def _parse_global_horizontal_irradiance_sum(data: object) -> float | None | Unset:
             if data is None:

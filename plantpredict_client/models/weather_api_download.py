@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -169,39 +169,27 @@ class WeatherAPIDownload:
 
         downloaded_by_project_id = _parse_downloaded_by_project_id(d.pop("downloadedByProjectId", UNSET))
 
-        def _parse_download_start_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _download_start_time = d.pop("downloadStartTime", UNSET)
+        download_start_time: datetime.datetime | None | Unset
+        if isinstance(_download_start_time, Unset) or _download_start_time is None:
+            download_start_time = _download_start_time
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                download_start_time_type_0 = datetime.datetime.fromisoformat(data)
+                download_start_time = datetime.datetime.fromisoformat(_download_start_time)
+            except (TypeError, ValueError):
+                download_start_time = UNSET
+                d["downloadStartTime"] = _download_start_time
 
-                return download_start_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        download_start_time = _parse_download_start_time(d.pop("downloadStartTime", UNSET))
-
-        def _parse_download_end_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
+        _download_end_time = d.pop("downloadEndTime", UNSET)
+        download_end_time: datetime.datetime | None | Unset
+        if isinstance(_download_end_time, Unset) or _download_end_time is None:
+            download_end_time = _download_end_time
+        else:
             try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                download_end_time_type_0 = datetime.datetime.fromisoformat(data)
-
-                return download_end_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        download_end_time = _parse_download_end_time(d.pop("downloadEndTime", UNSET))
+                download_end_time = datetime.datetime.fromisoformat(_download_end_time)
+            except (TypeError, ValueError):
+                download_end_time = UNSET
+                d["downloadEndTime"] = _download_end_time
 
         def _parse_download_runtime(data: object) -> None | str | Unset:
             if data is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -50,6 +50,14 @@ class WeatherDetail:
     beam_horizontal_irradiance: float | None | Unset = UNSET
     clear_sky_irradiance: float | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _request_required_: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("adjustedTimeStamp", "adjusted_time_stamp"),
+        ("index", "index"),
+        ("timeStamp", "time_stamp"),
+    )
+    """(JSON key, attribute) of each field a request must carry; answers may lack them."""
+    _request_nested_: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """(JSON key, attribute) of each field that may hold a model the request check looks into."""
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -362,16 +370,24 @@ class WeatherDetail:
         _time_stamp = d.pop("timeStamp", UNSET)
         time_stamp: datetime.datetime | Unset
         if isinstance(_time_stamp, Unset):
-            time_stamp = UNSET
+            time_stamp = _time_stamp
         else:
-            time_stamp = datetime.datetime.fromisoformat(_time_stamp)
+            try:
+                time_stamp = datetime.datetime.fromisoformat(_time_stamp)
+            except (TypeError, ValueError):
+                time_stamp = UNSET
+                d["timeStamp"] = _time_stamp
 
         _adjusted_time_stamp = d.pop("adjustedTimeStamp", UNSET)
         adjusted_time_stamp: datetime.datetime | Unset
         if isinstance(_adjusted_time_stamp, Unset):
-            adjusted_time_stamp = UNSET
+            adjusted_time_stamp = _adjusted_time_stamp
         else:
-            adjusted_time_stamp = datetime.datetime.fromisoformat(_adjusted_time_stamp)
+            try:
+                adjusted_time_stamp = datetime.datetime.fromisoformat(_adjusted_time_stamp)
+            except (TypeError, ValueError):
+                adjusted_time_stamp = UNSET
+                d["adjustedTimeStamp"] = _adjusted_time_stamp
 
         def _parse_precipitable_water(data: object) -> float | None | Unset:
             if data is None:

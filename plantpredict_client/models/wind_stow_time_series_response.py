@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, BinaryIO, Generator, TextIO, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Generator, TextIO, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -63,9 +63,13 @@ class WindStowTimeSeriesResponse:
         _adjusted_time_stamp = d.pop("adjustedTimeStamp", UNSET)
         adjusted_time_stamp: datetime.datetime | Unset
         if isinstance(_adjusted_time_stamp, Unset):
-            adjusted_time_stamp = UNSET
+            adjusted_time_stamp = _adjusted_time_stamp
         else:
-            adjusted_time_stamp = datetime.datetime.fromisoformat(_adjusted_time_stamp)
+            try:
+                adjusted_time_stamp = datetime.datetime.fromisoformat(_adjusted_time_stamp)
+            except (TypeError, ValueError):
+                adjusted_time_stamp = UNSET
+                d["adjustedTimeStamp"] = _adjusted_time_stamp
 
         module_tracker_angle = d.pop("moduleTrackerAngle", UNSET)
 

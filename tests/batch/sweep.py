@@ -22,6 +22,7 @@ from plantpredict_client.models import (
     PredictionResultSummary,
     Project,
 )
+from tests.complete_bodies import complete
 
 SITE = {"latitude": 34.85, "longitude": -116.79, "elevation": 588.0, "standard_offset_from_utc": -8.0}
 
@@ -47,7 +48,9 @@ def power_plant(module_id: int, inverter_id: int, tilt: float) -> PowerPlant:
         name="1", repeater=1, inverter_id=inverter_id, setpoint_kw=2750.0, power_factor=1.0, dc_fields=[field]
     )
     array = PowerPlantArray(name=1, repeater=1, inverters=[inverter])
-    return PowerPlant(blocks=[Block(name=1, repeater=1, arrays=[array])], power_factor=1.0, availability_loss=0.0)
+    return complete(
+        PowerPlant(blocks=[Block(name=1, repeater=1, arrays=[array])], power_factor=1.0, availability_loss=0.0)
+    )
 
 
 async def library(client: Client) -> tuple[int, int, int]:
@@ -67,11 +70,13 @@ def jobs(count: int, ids: tuple[int, int, int], *, own_projects: bool = False) -
     for index in range(count):
         tilt = round(index * 45.0 / max(1, count - 1), 3)
         key = f"tilt={tilt:g}"
-        prediction = Prediction(
-            name=f"tilt {tilt:g}",
-            weather_id=weather_id,
-            start=dt.datetime(2023, 1, 1),
-            end=dt.datetime(2023, 12, 31, 23),
+        prediction = complete(
+            Prediction(
+                name=f"tilt {tilt:g}",
+                weather_id=weather_id,
+                start=dt.datetime(2023, 1, 1),
+                end=dt.datetime(2023, 12, 31, 23),
+            )
         )
         project = sweep_project(f"Site for {key}") if own_projects else None
         found.append(BatchJob(key, prediction, power_plant(module_id, inverter_id, tilt), project=project))

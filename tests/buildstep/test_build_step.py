@@ -225,7 +225,7 @@ def test_api_diff_reports_exactly_what_changed_upstream(tmp_path: Path, spec_pat
     readable = run_build(REPO, "api-diff", spec=modified, reference=reference_path).stdout.splitlines()
     assert readable[0] == "3 change(s), 2 breaking: 1 operation removed, 1 field retyped, 1 enum member added"
     assert "  BREAKING update_project: PUT /Project/{projectId}" in readable
-    assert "  BREAKING Project.elevation: float -> str" in readable
+    assert "  BREAKING Project.elevation: float (required in requests) -> str (required in requests)" in readable
     assert "  ProjectStatusEnum.VALUE_3: = 3" in readable
 
 

@@ -167,7 +167,11 @@ def test_multipart_uploads_require_the_file(normalized: Result) -> None:
     _, _, op = _operation(normalized, "import_pvsyst_project")
     schema = op["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert schema["required"] == ["file"]
-    assert normalized.figures["multipart bodies with file required"] == 10
+    # The reference's inline bodies are hoisted to components: their file is required there.
+    _, _, op = _operation(normalized, "import_pan_file")
+    hoisted = op["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert normalized.document["components"]["schemas"][hoisted]["required"] == ["file"]
+    assert normalized.figures["multipart bodies with file required"] == 13
 
 
 def test_downloads_without_declared_content_are_files(normalized: Result) -> None:

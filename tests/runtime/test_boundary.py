@@ -26,6 +26,7 @@ from plantpredict_auth import (
 )
 from plantpredict_client.api.projects import create_project, get_project
 from plantpredict_client.models import Project
+from tests.complete_bodies import complete
 from tests.runtime.fakes import BASE_URL, CREDENTIALS, FakePlantPredict
 
 PROJECT = {"id": 12, "name": "Desert Ridge", "latitude": 33.4, "longitude": -112.1}
@@ -131,7 +132,7 @@ async def test_a_post_answered_500_is_not_retried() -> None:
     fake = answer(httpx.Response(500, text="Object reference not set.", headers={"content-type": "text/plain"}))
     async with connect(CREDENTIALS, base_url=BASE_URL, transport=fake.transport) as client:
         with pytest.raises(ServerError, match="POST /Project -> 500"):
-            await create_project.asyncio(client=client, body=Project(name="A", latitude=1.0, longitude=2.0))
+            await create_project.asyncio(client=client, body=complete(Project(name="A", latitude=1.0, longitude=2.0)))
     assert len(fake.api_requests) == 1
 
 
@@ -142,7 +143,7 @@ async def test_a_post_whose_answer_is_lost_has_an_unknown_outcome() -> None:
     fake = FakePlantPredict(lost)
     async with connect(CREDENTIALS, base_url=BASE_URL, transport=fake.transport) as client:
         with pytest.raises(OutcomeUnknownError, match="look it up before sending it again") as caught:
-            await create_project.asyncio(client=client, body=Project(name="A", latitude=1.0, longitude=2.0))
+            await create_project.asyncio(client=client, body=complete(Project(name="A", latitude=1.0, longitude=2.0)))
     assert isinstance(caught.value.__cause__, httpx.ReadTimeout)
     assert len(fake.api_requests) == 1
 
@@ -158,7 +159,9 @@ async def test_a_post_that_could_not_connect_is_retried() -> None:
 
     fake = FakePlantPredict(flaky)
     async with connect(CREDENTIALS, base_url=BASE_URL, transport=fake.transport) as client:
-        created = await create_project.asyncio(client=client, body=Project(name="A", latitude=1.0, longitude=2.0))
+        created = await create_project.asyncio(
+            client=client, body=complete(Project(name="A", latitude=1.0, longitude=2.0))
+        )
     assert created is not None
     assert created.id == 5
     assert len(attempts) == 2
@@ -185,7 +188,7 @@ async def test_x_message_reaches_the_caller_as_a_warning() -> None:
     )
     async with connect(CREDENTIALS, base_url=BASE_URL, transport=fake.transport) as client:
         with pytest.warns(PlantPredictWarning, match="POST /Project: A project with this name already exists."):
-            await create_project.asyncio(client=client, body=Project(name="A", latitude=1.0, longitude=2.0))
+            await create_project.asyncio(client=client, body=complete(Project(name="A", latitude=1.0, longitude=2.0)))
 
 
 async def test_a_post_refused_with_401_is_replayed_once_with_the_identical_body() -> None:
@@ -193,7 +196,7 @@ async def test_a_post_refused_with_401_is_replayed_once_with_the_identical_body(
     async with connect(CREDENTIALS, base_url=BASE_URL, transport=fake.transport) as client:
         await get_project.asyncio_detailed(project_id=1, client=client)  # obtain token-1
         fake.expire_all()
-        await create_project.asyncio(client=client, body=Project(name="Replay", latitude=1.0, longitude=2.0))
+        await create_project.asyncio(client=client, body=complete(Project(name="Replay", latitude=1.0, longitude=2.0)))
     first, second = fake.api_requests[-2:]
     assert first.headers["authorization"] == "Bearer token-1"
     assert second.headers["authorization"] == "Bearer token-2"

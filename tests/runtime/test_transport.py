@@ -33,6 +33,7 @@ from plantpredict_client import Client
 from plantpredict_client.api.projects import create_project, get_project
 from plantpredict_client.models import CreateEntityInfo, Project
 from plantpredict_simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, launched
+from tests.complete_bodies import complete
 from tests.runtime.loopback import (
     Request,
     json_answer,
@@ -177,7 +178,7 @@ async def test_a_stalled_upload_hits_the_write_timeout_as_an_unknown_outcome() -
         serving(never_answer, read_body=False) as server,
         connect(server.credentials(), base_url=server.base_url, timeout=SHORT) as client,
     ):
-        big = Project.from_dict({"name": "x" * 16_000_000, "latitude": 1.0, "longitude": 2.0})
+        big = complete(Project.from_dict({"name": "x" * 16_000_000, "latitude": 1.0, "longitude": 2.0}))
         with pytest.raises(OutcomeUnknownError) as caught:
             await create_project.asyncio(client=client, body=big)
     assert isinstance(caught.value.__cause__, httpx.WriteTimeout)

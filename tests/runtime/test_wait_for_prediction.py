@@ -39,6 +39,7 @@ from plantpredict_client.models import (
     ProcessingStatusEnum,
     Project,
 )
+from tests.complete_bodies import complete
 from tests.runtime.simulated import BASE_URL, password_credentials, simulated
 
 
@@ -65,12 +66,14 @@ async def ready_prediction(client: Client) -> tuple[int, int]:
     prediction = await create_prediction.asyncio(
         project_id=project.id,
         client=client,
-        body=Prediction(
-            name="wait",
-            project_id=project.id,
-            weather_id=weather.id,
-            start=dt.datetime(2023, 1, 1),
-            end=dt.datetime(2023, 12, 31),
+        body=complete(
+            Prediction(
+                name="wait",
+                project_id=project.id,
+                weather_id=weather.id,
+                start=dt.datetime(2023, 1, 1),
+                end=dt.datetime(2023, 12, 31),
+            )
         ),
     )
     assert prediction is not None
@@ -104,7 +107,7 @@ async def ready_prediction(client: Client) -> tuple[int, int]:
         ]
     )
     await create_power_plant.asyncio_detailed(
-        project_id=project.id, prediction_id=prediction.id, client=client, body=plant
+        project_id=project.id, prediction_id=prediction.id, client=client, body=complete(plant)
     )
     return project.id, prediction.id
 

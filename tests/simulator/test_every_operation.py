@@ -37,6 +37,7 @@ from plantpredict_simulator import (
     SimulatorTransport,
     _library,
 )
+from tests.complete_bodies import complete, complete_request
 from tests.conftest import REPO
 from tests.simulator._support import WEATHER_TOLEDO, InProcess, plant_body, project_body
 
@@ -65,7 +66,7 @@ def method_and_path(module: types.ModuleType) -> tuple[str, str]:
         for name, p in signature.parameters.items()
         if p.default is inspect.Parameter.empty
     }
-    kwargs = module._get_kwargs(**arguments)
+    kwargs = module._get_kwargs(**complete_request(module, arguments))
     return str(kwargs["method"]).upper(), str(kwargs["url"])
 
 
@@ -141,8 +142,8 @@ class World:
         }
         for cls, make in known.items():
             if cls in _members(annotation):
-                return typing.cast(Any, cls).from_dict(make())
-        return sample(annotation)
+                return complete(typing.cast(Any, cls).from_dict(make()))
+        return complete(sample(annotation))
 
 
 def _library_id(sim: InProcess, kind: str) -> int:
@@ -247,6 +248,7 @@ async def _call(world: World, client: Client, name: str, module: types.ModuleTyp
         if p.name != "client" and p.default is inspect.Parameter.empty
     }
     arguments.update(EXPLICIT.get(name, {}))
+    complete_request(module, arguments)
     method, path = method_and_path(module)
     try:
         response = await module.asyncio_detailed(client=client, **arguments)

@@ -63,6 +63,7 @@ from plantpredict_client.api.system import get_api_version, get_maintenance_stat
 from plantpredict_client.api.weather import create_weather, get_weather, search_weather, update_weather_title
 from plantpredict_client.types import Response
 from plantpredict_simulator import SimulatorTransport, _library
+from tests.complete_bodies import complete
 from tests.conftest import REPO
 from tests.simulator._support import BASE_URL, WEATHER_TOLEDO, InProcess, plant_body, project_body
 
@@ -144,7 +145,7 @@ async def test_every_modelled_operation_parses_with_the_generated_models(sim: In
         await walk.call("get_my_projects", get_my_projects.asyncio_detailed(client=c))
 
         # Predictions and the power plant
-        body = models.Prediction.from_dict({"name": "Walk", "weatherId": WEATHER_TOLEDO, "yearRepeater": 2})
+        body = complete(models.Prediction.from_dict({"name": "Walk", "weatherId": WEATHER_TOLEDO, "yearRepeater": 2}))
         prediction_id = (
             await walk.call("create_prediction", create_prediction.asyncio_detailed(project_id, client=c, body=body))
         ).id
@@ -153,7 +154,7 @@ async def test_every_modelled_operation_parses_with_the_generated_models(sim: In
             get_power_plant.asyncio_detailed(project_id, prediction_id, client=c),
             status=204,
         )
-        plant = models.PowerPlant.from_dict(plant_body())
+        plant = complete(models.PowerPlant.from_dict(plant_body()))
         await walk.call(
             "create_power_plant", create_power_plant.asyncio_detailed(project_id, prediction_id, client=c, body=plant)
         )

@@ -16,6 +16,7 @@ from plantpredict_client.api.projects import create_project
 from plantpredict_client.api.results import get_result_summary
 from plantpredict_client.models import ProcessingStatusEnum
 from plantpredict_simulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SimulatorTransport, password_grant_form
+from tests.complete_bodies import complete
 from tests.simulator._support import (
     BASE_URL,
     WEATHER_TOLEDO,
@@ -30,11 +31,11 @@ async def _workflow(client: AuthenticatedClient, wait: float) -> models.Predicti
     project = await create_project.asyncio(client=client, body=models.Project.from_dict(project_body()))
     assert isinstance(project, models.CreateEntityInfo)
     assert isinstance(project.id, int)
-    body = models.Prediction.from_dict({"name": "Workflow", "weatherId": WEATHER_TOLEDO})
+    body = complete(models.Prediction.from_dict({"name": "Workflow", "weatherId": WEATHER_TOLEDO}))
     prediction = await create_prediction.asyncio(project.id, client=client, body=body)
     assert isinstance(prediction, models.CreateEntityInfo)
     assert isinstance(prediction.id, int)
-    plant = models.PowerPlant.from_dict(plant_body())
+    plant = complete(models.PowerPlant.from_dict(plant_body()))
     attached = await create_power_plant.asyncio_detailed(project.id, prediction.id, client=client, body=plant)
     assert attached.status_code == 200
     started = await run_prediction.asyncio_detailed(project.id, prediction.id, client=client)

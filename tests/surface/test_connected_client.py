@@ -37,6 +37,7 @@ from plantpredict_client.models import (
     ProcessingStatusEnum,
     Project,
 )
+from tests.complete_bodies import complete
 from tests.runtime.fakes import BASE_URL, CREDENTIALS, FakePlantPredict
 from tests.runtime.simulated import password_credentials, simulated
 
@@ -154,12 +155,14 @@ async def test_the_workflow_runs_on_resource_methods_alone() -> None:
         project = await client.projects.create(site)
         prediction = await client.predictions.create(
             project.id,
-            Prediction(
-                name="P50",
-                project_id=project.id,
-                weather_id=weather.id,
-                start=dt.datetime(2023, 1, 1),
-                end=dt.datetime(2023, 12, 31, 23),
+            complete(
+                Prediction(
+                    name="P50",
+                    project_id=project.id,
+                    weather_id=weather.id,
+                    start=dt.datetime(2023, 1, 1),
+                    end=dt.datetime(2023, 12, 31, 23),
+                )
             ),
         )
         field = DCField(
@@ -174,7 +177,7 @@ async def test_the_workflow_runs_on_resource_methods_alone() -> None:
         await client.power_plants.create(
             project.id,
             prediction.id,
-            PowerPlant(blocks=[Block(name=1, arrays=[PowerPlantArray(name=1, inverters=inverters)])]),
+            complete(PowerPlant(blocks=[Block(name=1, arrays=[PowerPlantArray(name=1, inverters=inverters)])])),
         )
         finished = await client.predictions.run_and_wait(project.id, prediction.id, poll_initial=5)
         summary = await client.results.summary(project.id, prediction.id)

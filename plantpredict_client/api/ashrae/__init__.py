@@ -31,8 +31,8 @@ class AsyncAshrae:
     async def get(
         self,
         *,
-        latitude: float | Unset = UNSET,
-        longitude: float | Unset = UNSET,
+        latitude: float,
+        longitude: float,
         version: AshraeVersionEnum | Unset = UNSET,
     ) -> Ashrae:
         """Get nearest ASHRAE station by coordinates
@@ -45,8 +45,8 @@ class AsyncAshrae:
         ``GET /ASHRAE``: ``plantpredict_client.api.ashrae.get_ashrae.asyncio``.
 
         Args:
-            latitude (float | Unset): Latitude coordinate.
-            longitude (float | Unset): Longitude coordinate.
+            latitude (float): Latitude coordinate.
+            longitude (float): Longitude coordinate.
             version (AshraeVersionEnum | Unset): ASHRAE version (AshraeVersionEnum). Default:
                 Version_2021.
 
@@ -72,9 +72,9 @@ class AsyncAshrae:
     async def station(
         self,
         *,
-        station_name: str | Unset = UNSET,
-        latitude: float | Unset = UNSET,
-        longitude: float | Unset = UNSET,
+        station_name: str,
+        latitude: float,
+        longitude: float,
         version: AshraeVersionEnum | Unset = UNSET,
     ) -> Ashrae:
         """Get a specific ASHRAE station by name
@@ -87,9 +87,9 @@ class AsyncAshrae:
         ``GET /ASHRAE/GetStation``: ``plantpredict_client.api.ashrae.get_ashrae_station.asyncio``.
 
         Args:
-            station_name (str | Unset): Name of the ASHRAE station to match.
-            latitude (float | Unset): Latitude coordinate.
-            longitude (float | Unset): Longitude coordinate.
+            station_name (str): Name of the ASHRAE station to match.
+            latitude (float): Latitude coordinate.
+            longitude (float): Longitude coordinate.
             version (AshraeVersionEnum | Unset): ASHRAE version (AshraeVersionEnum). Default:
                 Version_2021.
 
@@ -123,8 +123,8 @@ class SyncAshrae:
     def get(
         self,
         *,
-        latitude: float | Unset = UNSET,
-        longitude: float | Unset = UNSET,
+        latitude: float,
+        longitude: float,
         version: AshraeVersionEnum | Unset = UNSET,
     ) -> Ashrae:
         """Get nearest ASHRAE station by coordinates
@@ -137,8 +137,8 @@ class SyncAshrae:
         ``GET /ASHRAE``: ``plantpredict_client.api.ashrae.get_ashrae.sync``.
 
         Args:
-            latitude (float | Unset): Latitude coordinate.
-            longitude (float | Unset): Longitude coordinate.
+            latitude (float): Latitude coordinate.
+            longitude (float): Longitude coordinate.
             version (AshraeVersionEnum | Unset): ASHRAE version (AshraeVersionEnum). Default:
                 Version_2021.
 
@@ -164,9 +164,9 @@ class SyncAshrae:
     def station(
         self,
         *,
-        station_name: str | Unset = UNSET,
-        latitude: float | Unset = UNSET,
-        longitude: float | Unset = UNSET,
+        station_name: str,
+        latitude: float,
+        longitude: float,
         version: AshraeVersionEnum | Unset = UNSET,
     ) -> Ashrae:
         """Get a specific ASHRAE station by name
@@ -179,9 +179,9 @@ class SyncAshrae:
         ``GET /ASHRAE/GetStation``: ``plantpredict_client.api.ashrae.get_ashrae_station.sync``.
 
         Args:
-            station_name (str | Unset): Name of the ASHRAE station to match.
-            latitude (float | Unset): Latitude coordinate.
-            longitude (float | Unset): Longitude coordinate.
+            station_name (str): Name of the ASHRAE station to match.
+            latitude (float): Latitude coordinate.
+            longitude (float): Longitude coordinate.
             version (AshraeVersionEnum | Unset): ASHRAE version (AshraeVersionEnum). Default:
                 Version_2021.
 

@@ -26,10 +26,12 @@ from ...types import UNSET, Response, Unset
 
 def _get_kwargs(
     *,
-    latitude: float | Unset = UNSET,
-    longitude: float | Unset = UNSET,
+    latitude: float,
+    longitude: float,
     version: AshraeVersionEnum | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     params: dict[str, Any] = {}
 
@@ -51,6 +53,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -86,8 +89,8 @@ def _build_response(*, client: AuthenticatedClient | Client | SyncClient, respon
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client | SyncClient,
-    latitude: float | Unset = UNSET,
-    longitude: float | Unset = UNSET,
+    latitude: float,
+    longitude: float,
     version: AshraeVersionEnum | Unset = UNSET,
 ) -> Response[Ashrae]:
     """Get nearest ASHRAE station by coordinates
@@ -100,8 +103,8 @@ def sync_detailed(
     ``GET /ASHRAE``.
 
     Args:
-        latitude (float | Unset): Latitude coordinate.
-        longitude (float | Unset): Longitude coordinate.
+        latitude (float): Latitude coordinate.
+        longitude (float): Longitude coordinate.
         version (AshraeVersionEnum | Unset): ASHRAE version (AshraeVersionEnum). Default:
             Version_2021.
 
@@ -133,8 +136,8 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client | SyncClient,
-    latitude: float | Unset = UNSET,
-    longitude: float | Unset = UNSET,
+    latitude: float,
+    longitude: float,
     version: AshraeVersionEnum | Unset = UNSET,
 ) -> Ashrae:
     """Get nearest ASHRAE station by coordinates
@@ -147,8 +150,8 @@ def sync(
     ``GET /ASHRAE``; the same as ``client.ashrae.get(...)``.
 
     Args:
-        latitude (float | Unset): Latitude coordinate.
-        longitude (float | Unset): Longitude coordinate.
+        latitude (float): Latitude coordinate.
+        longitude (float): Longitude coordinate.
         version (AshraeVersionEnum | Unset): ASHRAE version (AshraeVersionEnum). Default:
             Version_2021.
 
@@ -180,8 +183,8 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    latitude: float | Unset = UNSET,
-    longitude: float | Unset = UNSET,
+    latitude: float,
+    longitude: float,
     version: AshraeVersionEnum | Unset = UNSET,
 ) -> Response[Ashrae]:
     """Get nearest ASHRAE station by coordinates
@@ -194,8 +197,8 @@ async def asyncio_detailed(
     ``GET /ASHRAE``.
 
     Args:
-        latitude (float | Unset): Latitude coordinate.
-        longitude (float | Unset): Longitude coordinate.
+        latitude (float): Latitude coordinate.
+        longitude (float): Longitude coordinate.
         version (AshraeVersionEnum | Unset): ASHRAE version (AshraeVersionEnum). Default:
             Version_2021.
 
@@ -225,8 +228,8 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    latitude: float | Unset = UNSET,
-    longitude: float | Unset = UNSET,
+    latitude: float,
+    longitude: float,
     version: AshraeVersionEnum | Unset = UNSET,
 ) -> Ashrae:
     """Get nearest ASHRAE station by coordinates
@@ -239,8 +242,8 @@ async def asyncio(
     ``GET /ASHRAE``; the same as ``client.ashrae.get(...)``.
 
     Args:
-        latitude (float | Unset): Latitude coordinate.
-        longitude (float | Unset): Longitude coordinate.
+        latitude (float): Latitude coordinate.
+        longitude (float): Longitude coordinate.
         version (AshraeVersionEnum | Unset): ASHRAE version (AshraeVersionEnum). Default:
             Version_2021.
 

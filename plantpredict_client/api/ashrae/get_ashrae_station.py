@@ -26,11 +26,13 @@ from ...types import UNSET, Response, Unset
 
 def _get_kwargs(
     *,
-    station_name: str | Unset = UNSET,
-    latitude: float | Unset = UNSET,
-    longitude: float | Unset = UNSET,
+    station_name: str,
+    latitude: float,
+    longitude: float,
     version: AshraeVersionEnum | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     params: dict[str, Any] = {}
 
@@ -54,6 +56,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -89,9 +92,9 @@ def _build_response(*, client: AuthenticatedClient | Client | SyncClient, respon
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client | SyncClient,
-    station_name: str | Unset = UNSET,
-    latitude: float | Unset = UNSET,
-    longitude: float | Unset = UNSET,
+    station_name: str,
+    latitude: float,
+    longitude: float,
     version: AshraeVersionEnum | Unset = UNSET,
 ) -> Response[Ashrae]:
     """Get a specific ASHRAE station by name
@@ -104,9 +107,9 @@ def sync_detailed(
     ``GET /ASHRAE/GetStation``.
 
     Args:
-        station_name (str | Unset): Name of the ASHRAE station to match.
-        latitude (float | Unset): Latitude coordinate.
-        longitude (float | Unset): Longitude coordinate.
+        station_name (str): Name of the ASHRAE station to match.
+        latitude (float): Latitude coordinate.
+        longitude (float): Longitude coordinate.
         version (AshraeVersionEnum | Unset): ASHRAE version (AshraeVersionEnum). Default:
             Version_2021.
 
@@ -139,9 +142,9 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client | SyncClient,
-    station_name: str | Unset = UNSET,
-    latitude: float | Unset = UNSET,
-    longitude: float | Unset = UNSET,
+    station_name: str,
+    latitude: float,
+    longitude: float,
     version: AshraeVersionEnum | Unset = UNSET,
 ) -> Ashrae:
     """Get a specific ASHRAE station by name
@@ -154,9 +157,9 @@ def sync(
     ``GET /ASHRAE/GetStation``; the same as ``client.ashrae.station(...)``.
 
     Args:
-        station_name (str | Unset): Name of the ASHRAE station to match.
-        latitude (float | Unset): Latitude coordinate.
-        longitude (float | Unset): Longitude coordinate.
+        station_name (str): Name of the ASHRAE station to match.
+        latitude (float): Latitude coordinate.
+        longitude (float): Longitude coordinate.
         version (AshraeVersionEnum | Unset): ASHRAE version (AshraeVersionEnum). Default:
             Version_2021.
 
@@ -189,9 +192,9 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    station_name: str | Unset = UNSET,
-    latitude: float | Unset = UNSET,
-    longitude: float | Unset = UNSET,
+    station_name: str,
+    latitude: float,
+    longitude: float,
     version: AshraeVersionEnum | Unset = UNSET,
 ) -> Response[Ashrae]:
     """Get a specific ASHRAE station by name
@@ -204,9 +207,9 @@ async def asyncio_detailed(
     ``GET /ASHRAE/GetStation``.
 
     Args:
-        station_name (str | Unset): Name of the ASHRAE station to match.
-        latitude (float | Unset): Latitude coordinate.
-        longitude (float | Unset): Longitude coordinate.
+        station_name (str): Name of the ASHRAE station to match.
+        latitude (float): Latitude coordinate.
+        longitude (float): Longitude coordinate.
         version (AshraeVersionEnum | Unset): ASHRAE version (AshraeVersionEnum). Default:
             Version_2021.
 
@@ -237,9 +240,9 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    station_name: str | Unset = UNSET,
-    latitude: float | Unset = UNSET,
-    longitude: float | Unset = UNSET,
+    station_name: str,
+    latitude: float,
+    longitude: float,
     version: AshraeVersionEnum | Unset = UNSET,
 ) -> Ashrae:
     """Get a specific ASHRAE station by name
@@ -252,9 +255,9 @@ async def asyncio(
     ``GET /ASHRAE/GetStation``; the same as ``client.ashrae.station(...)``.
 
     Args:
-        station_name (str | Unset): Name of the ASHRAE station to match.
-        latitude (float | Unset): Latitude coordinate.
-        longitude (float | Unset): Longitude coordinate.
+        station_name (str): Name of the ASHRAE station to match.
+        latitude (float): Latitude coordinate.
+        longitude (float): Longitude coordinate.
         version (AshraeVersionEnum | Unset): ASHRAE version (AshraeVersionEnum). Default:
             Version_2021.
 

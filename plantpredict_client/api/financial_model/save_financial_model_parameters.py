@@ -29,6 +29,7 @@ def _get_kwargs(
     body: SaveFinancialModelParametersRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "post",

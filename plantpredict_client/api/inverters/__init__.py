@@ -67,6 +67,7 @@ class AsyncInverters:
             body (Inverter):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -100,6 +101,7 @@ class AsyncInverters:
             body (list[Asset]):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -131,6 +133,7 @@ class AsyncInverters:
             body (Inverter):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -162,6 +165,7 @@ class AsyncInverters:
             body (Inverter):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -397,6 +401,7 @@ class AsyncInverters:
             body (ParseOndFileRequest):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -429,6 +434,7 @@ class AsyncInverters:
             body (Inverter):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -475,6 +481,7 @@ class SyncInverters:
             body (Inverter):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -508,6 +515,7 @@ class SyncInverters:
             body (list[Asset]):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -539,6 +547,7 @@ class SyncInverters:
             body (Inverter):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -570,6 +579,7 @@ class SyncInverters:
             body (Inverter):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -805,6 +815,7 @@ class SyncInverters:
             body (ParseOndFileRequest):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -837,6 +848,7 @@ class SyncInverters:
             body (Inverter):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.

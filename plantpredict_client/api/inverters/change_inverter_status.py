@@ -24,6 +24,8 @@ def _get_kwargs(
     *,
     body: list[Asset],
 ) -> dict[str, Any]:
+    errors.check_request("change_inverter_status", body, (("id", "id"), ("status", "status")))
+
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
@@ -84,6 +86,7 @@ def sync_detailed(
         body (list[Asset]):
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -121,6 +124,7 @@ def sync(
         body (list[Asset]):
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -158,6 +162,7 @@ async def asyncio_detailed(
         body (list[Asset]):
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -193,6 +198,7 @@ async def asyncio(
         body (list[Asset]):
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.

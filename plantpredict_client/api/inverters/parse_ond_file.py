@@ -25,7 +25,10 @@ def _get_kwargs(
     *,
     body: ParseOndFileRequest,
 ) -> dict[str, Any]:
+    errors.check_request("parse_ond_file", body)
+
     headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -86,6 +89,7 @@ def sync_detailed(
         body (ParseOndFileRequest):
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -123,6 +127,7 @@ def sync(
         body (ParseOndFileRequest):
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -160,6 +165,7 @@ async def asyncio_detailed(
         body (ParseOndFileRequest):
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -195,6 +201,7 @@ async def asyncio(
         body (ParseOndFileRequest):
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.

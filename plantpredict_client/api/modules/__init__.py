@@ -77,6 +77,7 @@ class AsyncModules:
             body (Module):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -136,6 +137,7 @@ class AsyncModules:
             body (Module):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -166,6 +168,7 @@ class AsyncModules:
             body (Module):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -198,6 +201,7 @@ class AsyncModules:
             body (Module):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -326,6 +330,7 @@ class AsyncModules:
             body (Module):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -358,6 +363,7 @@ class AsyncModules:
             body (Module):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -391,6 +397,7 @@ class AsyncModules:
             body (Module):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -410,7 +417,7 @@ class AsyncModules:
     async def default_iam(
         self,
         *,
-        ashrae_iam: float | Unset = UNSET,
+        ashrae_iam: float,
     ) -> ModuleIAMInfo:
         """Get default IAM curve for a given ASHRAE IAM coefficient
 
@@ -421,7 +428,7 @@ class AsyncModules:
         ``GET /Module/DefaultIAM``: ``plantpredict_client.api.modules.get_default_iam.asyncio``.
 
         Args:
-            ashrae_iam (float | Unset):
+            ashrae_iam (float):
 
         Raises:
             errors.UnexpectedStatus: For a status the API does not document.
@@ -541,6 +548,7 @@ class AsyncModules:
             body (ImportPanFileRequest):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -598,6 +606,7 @@ class AsyncModules:
             body (Module):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -726,6 +735,7 @@ class AsyncModules:
             body (Module):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -766,6 +776,7 @@ class SyncModules:
             body (Module):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -825,6 +836,7 @@ class SyncModules:
             body (Module):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -855,6 +867,7 @@ class SyncModules:
             body (Module):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -887,6 +900,7 @@ class SyncModules:
             body (Module):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -1015,6 +1029,7 @@ class SyncModules:
             body (Module):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -1047,6 +1062,7 @@ class SyncModules:
             body (Module):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -1080,6 +1096,7 @@ class SyncModules:
             body (Module):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -1099,7 +1116,7 @@ class SyncModules:
     def default_iam(
         self,
         *,
-        ashrae_iam: float | Unset = UNSET,
+        ashrae_iam: float,
     ) -> ModuleIAMInfo:
         """Get default IAM curve for a given ASHRAE IAM coefficient
 
@@ -1110,7 +1127,7 @@ class SyncModules:
         ``GET /Module/DefaultIAM``: ``plantpredict_client.api.modules.get_default_iam.sync``.
 
         Args:
-            ashrae_iam (float | Unset):
+            ashrae_iam (float):
 
         Raises:
             errors.UnexpectedStatus: For a status the API does not document.
@@ -1230,6 +1247,7 @@ class SyncModules:
             body (ImportPanFileRequest):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -1287,6 +1305,7 @@ class SyncModules:
             body (Module):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -1415,6 +1434,7 @@ class SyncModules:
             body (Module):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.

@@ -23,6 +23,7 @@ def _get_kwargs(
     body: list[Asset],
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "post",

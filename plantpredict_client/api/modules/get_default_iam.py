@@ -19,13 +19,15 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client, SyncClient
 from ...models.module_iam_info import ModuleIAMInfo
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response
 
 
 def _get_kwargs(
     *,
-    ashrae_iam: float | Unset = UNSET,
+    ashrae_iam: float,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     params: dict[str, Any] = {}
 
@@ -39,6 +41,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -76,7 +79,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client | SyncClient,
-    ashrae_iam: float | Unset = UNSET,
+    ashrae_iam: float,
 ) -> Response[ModuleIAMInfo]:
     """Get default IAM curve for a given ASHRAE IAM coefficient
 
@@ -87,7 +90,7 @@ def sync_detailed(
     ``GET /Module/DefaultIAM``.
 
     Args:
-        ashrae_iam (float | Unset):
+        ashrae_iam (float):
 
     Raises:
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
@@ -115,7 +118,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client | SyncClient,
-    ashrae_iam: float | Unset = UNSET,
+    ashrae_iam: float,
 ) -> ModuleIAMInfo:
     """Get default IAM curve for a given ASHRAE IAM coefficient
 
@@ -126,7 +129,7 @@ def sync(
     ``GET /Module/DefaultIAM``; the same as ``client.modules.default_iam(...)``.
 
     Args:
-        ashrae_iam (float | Unset):
+        ashrae_iam (float):
 
     Raises:
         errors.UnexpectedStatus: For a status the API does not document.
@@ -154,7 +157,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    ashrae_iam: float | Unset = UNSET,
+    ashrae_iam: float,
 ) -> Response[ModuleIAMInfo]:
     """Get default IAM curve for a given ASHRAE IAM coefficient
 
@@ -165,7 +168,7 @@ async def asyncio_detailed(
     ``GET /Module/DefaultIAM``.
 
     Args:
-        ashrae_iam (float | Unset):
+        ashrae_iam (float):
 
     Raises:
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
@@ -191,7 +194,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    ashrae_iam: float | Unset = UNSET,
+    ashrae_iam: float,
 ) -> ModuleIAMInfo:
     """Get default IAM curve for a given ASHRAE IAM coefficient
 
@@ -202,7 +205,7 @@ async def asyncio(
     ``GET /Module/DefaultIAM``; the same as ``client.modules.default_iam(...)``.
 
     Args:
-        ashrae_iam (float | Unset):
+        ashrae_iam (float):
 
     Raises:
         errors.UnexpectedStatus: For a status the API does not document.

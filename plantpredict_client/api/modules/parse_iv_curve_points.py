@@ -25,6 +25,7 @@ def _get_kwargs(
     body: ParseIvCurvePointsBody,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "post",

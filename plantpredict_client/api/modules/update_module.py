@@ -27,6 +27,10 @@ def _get_kwargs(
     *,
     body: Module,
 ) -> dict[str, Any]:
+    errors.check_request(
+        "update_module", body, (("manufacturer", "manufacturer"), ("model", "model"), ("name", "name"))
+    )
+
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
@@ -90,6 +94,7 @@ def sync_detailed(
         body (Module):
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -132,6 +137,7 @@ def sync(
         body (Module):
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -174,6 +180,7 @@ async def asyncio_detailed(
         body (Module):
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -214,6 +221,7 @@ async def asyncio(
         body (Module):
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.

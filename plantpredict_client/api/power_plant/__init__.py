@@ -47,6 +47,7 @@ class AsyncPowerPlants:
             body (PowerPlant): The PVPlant entity to create.
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -118,6 +119,7 @@ class AsyncPowerPlants:
             body (PowerPlant): The updated PVPlant entity.
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -161,6 +163,7 @@ class SyncPowerPlants:
             body (PowerPlant): The PVPlant entity to create.
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -232,6 +235,7 @@ class SyncPowerPlants:
             body (PowerPlant): The updated PVPlant entity.
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.

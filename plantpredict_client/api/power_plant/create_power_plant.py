@@ -26,6 +26,8 @@ def _get_kwargs(
     *,
     body: PowerPlant,
 ) -> dict[str, Any]:
+    errors.check_request("create_power_plant", body)
+
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
@@ -90,6 +92,7 @@ def sync_detailed(
         body (PowerPlant): The PVPlant entity to create.
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -133,6 +136,7 @@ def sync(
         body (PowerPlant): The PVPlant entity to create.
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -176,6 +180,7 @@ async def asyncio_detailed(
         body (PowerPlant): The PVPlant entity to create.
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -217,6 +222,7 @@ async def asyncio(
         body (PowerPlant): The PVPlant entity to create.
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.

@@ -28,7 +28,10 @@ def _get_kwargs(
     *,
     body: PowerPlant,
 ) -> dict[str, Any]:
+    errors.check_request("update_power_plant", body)
+
     headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "put",
@@ -97,6 +100,7 @@ def sync_detailed(
         body (PowerPlant): The updated PVPlant entity.
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -141,6 +145,7 @@ def sync(
         body (PowerPlant): The updated PVPlant entity.
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -185,6 +190,7 @@ async def asyncio_detailed(
         body (PowerPlant): The updated PVPlant entity.
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -227,6 +233,7 @@ async def asyncio(
         body (PowerPlant): The updated PVPlant entity.
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.

@@ -62,7 +62,7 @@ class AsyncPredictions:
         self,
         project_id: int,
         prediction_id: int,
-    ) -> str:
+    ) -> str | None:
         """Cancel a running prediction
 
         Cancels a running or queued prediction. Returns success message when cancellation completes.
@@ -82,7 +82,9 @@ class AsyncPredictions:
             unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
         Returns:
-            str
+            str | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
         """
 
         return await cancel_prediction.asyncio(
@@ -108,6 +110,7 @@ class AsyncPredictions:
             body (list[Asset]): List of Asset objects with prediction IDs and new status values.
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -179,6 +182,7 @@ class AsyncPredictions:
             body (Prediction):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -402,7 +406,7 @@ class AsyncPredictions:
         self,
         project_id: int,
         prediction_id: int,
-    ) -> builtins.list[MonthlyFactors]:
+    ) -> builtins.list[MonthlyFactors] | None:
         """Get albedo data for a prediction
 
         Retrieves monthly albedo data for the prediction from NSRDB/NASA. Used for bifacial calculations.
@@ -422,7 +426,9 @@ class AsyncPredictions:
             unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
         Returns:
-            list[MonthlyFactors]
+            list[MonthlyFactors] | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
         """
 
         return await get_prediction_albedo_data.asyncio(
@@ -724,6 +730,7 @@ class AsyncPredictions:
             body (Prediction): The updated prediction entity.
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -755,6 +762,7 @@ class AsyncPredictions:
             body (Prediction):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -786,6 +794,7 @@ class AsyncPredictions:
             body (Prediction):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -814,7 +823,7 @@ class SyncPredictions:
         self,
         project_id: int,
         prediction_id: int,
-    ) -> str:
+    ) -> str | None:
         """Cancel a running prediction
 
         Cancels a running or queued prediction. Returns success message when cancellation completes.
@@ -834,7 +843,9 @@ class SyncPredictions:
             unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
         Returns:
-            str
+            str | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
         """
 
         return cancel_prediction.sync(
@@ -860,6 +871,7 @@ class SyncPredictions:
             body (list[Asset]): List of Asset objects with prediction IDs and new status values.
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -931,6 +943,7 @@ class SyncPredictions:
             body (Prediction):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -1154,7 +1167,7 @@ class SyncPredictions:
         self,
         project_id: int,
         prediction_id: int,
-    ) -> builtins.list[MonthlyFactors]:
+    ) -> builtins.list[MonthlyFactors] | None:
         """Get albedo data for a prediction
 
         Retrieves monthly albedo data for the prediction from NSRDB/NASA. Used for bifacial calculations.
@@ -1174,7 +1187,9 @@ class SyncPredictions:
             unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
         Returns:
-            list[MonthlyFactors]
+            list[MonthlyFactors] | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
         """
 
         return get_prediction_albedo_data.sync(
@@ -1476,6 +1491,7 @@ class SyncPredictions:
             body (Prediction): The updated prediction entity.
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -1507,6 +1523,7 @@ class SyncPredictions:
             body (Prediction):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -1538,6 +1555,7 @@ class SyncPredictions:
             body (Prediction):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.

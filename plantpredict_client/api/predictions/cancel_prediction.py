@@ -23,6 +23,8 @@ def _get_kwargs(
     project_id: int,
     prediction_id: int,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -32,18 +34,21 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response) -> str:
+def _parse_response(*, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response) -> str | None:
     if response.status_code == 200:
+        if not response.content:
+            return None
         response_200 = cast(str, response.json())
         return response_200
 
     raise client.unexpected_status_error(response)
 
 
-def _parsed(*, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response) -> str:
+def _parsed(*, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response) -> str | None:
     try:
         return _parse_response(client=client, response=response)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -51,7 +56,9 @@ def _parsed(*, client: AuthenticatedClient | Client | SyncClient, response: http
         raise client.unexpected_body_error(response, exc) from exc
 
 
-def _build_response(*, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response) -> Response[str]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response
+) -> Response[str | None]:
     parsed: str | None = None
     if client.raise_on_unexpected_status or response.status_code in (200,):
         parsed = _parsed(client=client, response=response)
@@ -68,7 +75,7 @@ def sync_detailed(
     prediction_id: int,
     *,
     client: AuthenticatedClient | Client | SyncClient,
-) -> Response[str]:
+) -> Response[str | None]:
     """Cancel a running prediction
 
     Cancels a running or queued prediction. Returns success message when cancellation completes.
@@ -88,7 +95,7 @@ def sync_detailed(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        Response[str]: the status, headers, raw content and the parsed answer.
+        Response[str | None]: the status, headers, raw content and the parsed answer.
     """
 
     kwargs = _get_kwargs(
@@ -108,7 +115,7 @@ def sync(
     prediction_id: int,
     *,
     client: AuthenticatedClient | Client | SyncClient,
-) -> str:
+) -> str | None:
     """Cancel a running prediction
 
     Cancels a running or queued prediction. Returns success message when cancellation completes.
@@ -128,7 +135,9 @@ def sync(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        str
+        str | None
+        None when the API answers 200 without a body (the API's own document declares none).
+
     """
 
     kwargs = _get_kwargs(
@@ -148,7 +157,7 @@ async def asyncio_detailed(
     prediction_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[str]:
+) -> Response[str | None]:
     """Cancel a running prediction
 
     Cancels a running or queued prediction. Returns success message when cancellation completes.
@@ -168,7 +177,7 @@ async def asyncio_detailed(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        Response[str]: the status, headers, raw content and the parsed answer.
+        Response[str | None]: the status, headers, raw content and the parsed answer.
     """
 
     kwargs = _get_kwargs(
@@ -186,7 +195,7 @@ async def asyncio(
     prediction_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> str:
+) -> str | None:
     """Cancel a running prediction
 
     Cancels a running or queued prediction. Returns success message when cancellation completes.
@@ -206,7 +215,9 @@ async def asyncio(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        str
+        str | None
+        None when the API answers 200 without a body (the API's own document declares none).
+
     """
 
     kwargs = _get_kwargs(

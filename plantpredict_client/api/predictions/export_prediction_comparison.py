@@ -30,6 +30,8 @@ def _get_kwargs(
     project_id: int,
     prediction_ids: str,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -39,6 +41,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 

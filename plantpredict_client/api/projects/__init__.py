@@ -66,6 +66,7 @@ class AsyncProjects:
             body (list[Asset]): List of Asset objects containing project IDs and new status values.
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -101,6 +102,7 @@ class AsyncProjects:
             body (Project): The project entity to create.
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -135,6 +137,7 @@ class AsyncProjects:
             body (Note): The Note entity (EntityType and EntityID are set automatically).
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -526,9 +529,9 @@ class AsyncProjects:
     async def search(
         self,
         *,
-        latitude: float | Unset = UNSET,
-        longitude: float | Unset = UNSET,
-        search_radius: float | Unset = UNSET,
+        latitude: float,
+        longitude: float,
+        search_radius: float,
     ) -> builtins.list[Project]:
         """Search projects by geographic radius
 
@@ -538,9 +541,9 @@ class AsyncProjects:
         ``GET /Project/Search``: ``plantpredict_client.api.projects.search_projects.asyncio``.
 
         Args:
-            latitude (float | Unset): Center point latitude.
-            longitude (float | Unset): Center point longitude.
-            search_radius (float | Unset): Miles
+            latitude (float): Center point latitude.
+            longitude (float): Center point longitude.
+            search_radius (float): Miles
 
         Raises:
             errors.UnexpectedStatus: For a status the API does not document.
@@ -578,6 +581,7 @@ class AsyncProjects:
             body (Project):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -617,6 +621,7 @@ class SyncProjects:
             body (list[Asset]): List of Asset objects containing project IDs and new status values.
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -652,6 +657,7 @@ class SyncProjects:
             body (Project): The project entity to create.
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -686,6 +692,7 @@ class SyncProjects:
             body (Note): The Note entity (EntityType and EntityID are set automatically).
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -1077,9 +1084,9 @@ class SyncProjects:
     def search(
         self,
         *,
-        latitude: float | Unset = UNSET,
-        longitude: float | Unset = UNSET,
-        search_radius: float | Unset = UNSET,
+        latitude: float,
+        longitude: float,
+        search_radius: float,
     ) -> builtins.list[Project]:
         """Search projects by geographic radius
 
@@ -1089,9 +1096,9 @@ class SyncProjects:
         ``GET /Project/Search``: ``plantpredict_client.api.projects.search_projects.sync``.
 
         Args:
-            latitude (float | Unset): Center point latitude.
-            longitude (float | Unset): Center point longitude.
-            search_radius (float | Unset): Miles
+            latitude (float): Center point latitude.
+            longitude (float): Center point longitude.
+            search_radius (float): Miles
 
         Raises:
             errors.UnexpectedStatus: For a status the API does not document.
@@ -1129,6 +1136,7 @@ class SyncProjects:
             body (Project):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.

@@ -25,6 +25,8 @@ def _get_kwargs(
     *,
     body: list[Asset],
 ) -> dict[str, Any]:
+    errors.check_request("change_project_status", body, (("id", "id"), ("status", "status")))
+
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
@@ -86,6 +88,7 @@ def sync_detailed(
         body (list[Asset]): List of Asset objects containing project IDs and new status values.
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -124,6 +127,7 @@ def sync(
         body (list[Asset]): List of Asset objects containing project IDs and new status values.
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -162,6 +166,7 @@ async def asyncio_detailed(
         body (list[Asset]): List of Asset objects containing project IDs and new status values.
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -198,6 +203,7 @@ async def asyncio(
         body (list[Asset]): List of Asset objects containing project IDs and new status values.
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.

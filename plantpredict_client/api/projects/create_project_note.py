@@ -27,7 +27,10 @@ def _get_kwargs(
     *,
     body: Note,
 ) -> dict[str, Any]:
+    errors.check_request("create_project_note", body, (("contents", "contents"),))
+
     headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -93,6 +96,7 @@ def sync_detailed(
         body (Note): The Note entity (EntityType and EntityID are set automatically).
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -134,6 +138,7 @@ def sync(
         body (Note): The Note entity (EntityType and EntityID are set automatically).
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -175,6 +180,7 @@ async def asyncio_detailed(
         body (Note): The Note entity (EntityType and EntityID are set automatically).
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -214,6 +220,7 @@ async def asyncio(
         body (Note): The Note entity (EntityType and EntityID are set automatically).
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.

@@ -37,6 +37,8 @@ from ...types import UNSET, Response
 def _get_kwargs(
     job_id: int,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -45,6 +47,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 

@@ -40,6 +40,7 @@ def _get_kwargs(
     body: ImportPvsystProjectBody,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "post",

@@ -27,6 +27,8 @@ def _get_kwargs(
     skip: int | Unset = 0,
     top: int | Unset = 10,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     params: dict[str, Any] = {}
 
@@ -44,6 +46,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 

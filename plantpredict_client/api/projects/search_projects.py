@@ -18,15 +18,17 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client, SyncClient
 from ...models.project import Project
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response
 
 
 def _get_kwargs(
     *,
-    latitude: float | Unset = UNSET,
-    longitude: float | Unset = UNSET,
-    search_radius: float | Unset = UNSET,
+    latitude: float,
+    longitude: float,
+    search_radius: float,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     params: dict[str, Any] = {}
 
@@ -44,6 +46,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -86,9 +89,9 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client | SyncClient,
-    latitude: float | Unset = UNSET,
-    longitude: float | Unset = UNSET,
-    search_radius: float | Unset = UNSET,
+    latitude: float,
+    longitude: float,
+    search_radius: float,
 ) -> Response[list[Project]]:
     """Search projects by geographic radius
 
@@ -98,9 +101,9 @@ def sync_detailed(
     ``GET /Project/Search``.
 
     Args:
-        latitude (float | Unset): Center point latitude.
-        longitude (float | Unset): Center point longitude.
-        search_radius (float | Unset): Miles
+        latitude (float): Center point latitude.
+        longitude (float): Center point longitude.
+        search_radius (float): Miles
 
     Raises:
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
@@ -130,9 +133,9 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client | SyncClient,
-    latitude: float | Unset = UNSET,
-    longitude: float | Unset = UNSET,
-    search_radius: float | Unset = UNSET,
+    latitude: float,
+    longitude: float,
+    search_radius: float,
 ) -> list[Project]:
     """Search projects by geographic radius
 
@@ -142,9 +145,9 @@ def sync(
     ``GET /Project/Search``; the same as ``client.projects.search(...)``.
 
     Args:
-        latitude (float | Unset): Center point latitude.
-        longitude (float | Unset): Center point longitude.
-        search_radius (float | Unset): Miles
+        latitude (float): Center point latitude.
+        longitude (float): Center point longitude.
+        search_radius (float): Miles
 
     Raises:
         errors.UnexpectedStatus: For a status the API does not document.
@@ -174,9 +177,9 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    latitude: float | Unset = UNSET,
-    longitude: float | Unset = UNSET,
-    search_radius: float | Unset = UNSET,
+    latitude: float,
+    longitude: float,
+    search_radius: float,
 ) -> Response[list[Project]]:
     """Search projects by geographic radius
 
@@ -186,9 +189,9 @@ async def asyncio_detailed(
     ``GET /Project/Search``.
 
     Args:
-        latitude (float | Unset): Center point latitude.
-        longitude (float | Unset): Center point longitude.
-        search_radius (float | Unset): Miles
+        latitude (float): Center point latitude.
+        longitude (float): Center point longitude.
+        search_radius (float): Miles
 
     Raises:
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
@@ -216,9 +219,9 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    latitude: float | Unset = UNSET,
-    longitude: float | Unset = UNSET,
-    search_radius: float | Unset = UNSET,
+    latitude: float,
+    longitude: float,
+    search_radius: float,
 ) -> list[Project]:
     """Search projects by geographic radius
 
@@ -228,9 +231,9 @@ async def asyncio(
     ``GET /Project/Search``; the same as ``client.projects.search(...)``.
 
     Args:
-        latitude (float | Unset): Center point latitude.
-        longitude (float | Unset): Center point longitude.
-        search_radius (float | Unset): Miles
+        latitude (float): Center point latitude.
+        longitude (float): Center point longitude.
+        search_radius (float): Miles
 
     Raises:
         errors.UnexpectedStatus: For a status the API does not document.

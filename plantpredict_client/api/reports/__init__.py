@@ -9,6 +9,7 @@ import builtins
 from typing import TYPE_CHECKING, Any, cast
 
 from ...models.plant_block_details import PlantBlockDetails
+from ...models.report_type import ReportType
 from ...models.report_url import ReportUrl
 from ...types import UNSET, Unset
 from . import (
@@ -102,7 +103,7 @@ class AsyncReports:
         self,
         project_id: int,
         prediction_id: int,
-    ) -> PlantBlockDetails:
+    ) -> PlantBlockDetails | None:
         """Get plant block details report
 
         Returns the PlantBlockDetails report for a prediction. Not available for batch predictions.
@@ -122,7 +123,9 @@ class AsyncReports:
             unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
         Returns:
-            PlantBlockDetails
+            PlantBlockDetails | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
         """
 
         return await get_plant_block_details.asyncio(
@@ -166,7 +169,7 @@ class AsyncReports:
         self,
         project_id: int,
         prediction_id: int,
-        report: str,
+        report: ReportType,
     ) -> ReportUrl | None:
         """Get URL for a generated report
 
@@ -178,8 +181,8 @@ class AsyncReports:
         Args:
             project_id (int): The project ID.
             prediction_id (int): The prediction ID.
-            report (str): Report type name (PlantSummary, PlantSummary8760, BlockSummary8760, or
-                InputsAssumptions).
+            report (ReportType): Report type name (PlantSummary, PlantSummary8760, BlockSummary8760,
+                or InputsAssumptions).
 
         Raises:
             errors.UnexpectedStatus: For a status the API does not document.
@@ -191,6 +194,8 @@ class AsyncReports:
 
         Returns:
             ReportUrl | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
             None when the API answers 204: Report is not ready yet (still generating) or no report exists for this report type.
                 Response body is empty.
             None when the API answers 302: Example response from Postman collection
@@ -281,7 +286,7 @@ class SyncReports:
         self,
         project_id: int,
         prediction_id: int,
-    ) -> PlantBlockDetails:
+    ) -> PlantBlockDetails | None:
         """Get plant block details report
 
         Returns the PlantBlockDetails report for a prediction. Not available for batch predictions.
@@ -301,7 +306,9 @@ class SyncReports:
             unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
         Returns:
-            PlantBlockDetails
+            PlantBlockDetails | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
         """
 
         return get_plant_block_details.sync(
@@ -345,7 +352,7 @@ class SyncReports:
         self,
         project_id: int,
         prediction_id: int,
-        report: str,
+        report: ReportType,
     ) -> ReportUrl | None:
         """Get URL for a generated report
 
@@ -357,8 +364,8 @@ class SyncReports:
         Args:
             project_id (int): The project ID.
             prediction_id (int): The prediction ID.
-            report (str): Report type name (PlantSummary, PlantSummary8760, BlockSummary8760, or
-                InputsAssumptions).
+            report (ReportType): Report type name (PlantSummary, PlantSummary8760, BlockSummary8760,
+                or InputsAssumptions).
 
         Raises:
             errors.UnexpectedStatus: For a status the API does not document.
@@ -370,6 +377,8 @@ class SyncReports:
 
         Returns:
             ReportUrl | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
             None when the API answers 204: Report is not ready yet (still generating) or no report exists for this report type.
                 Response body is empty.
             None when the API answers 302: Example response from Postman collection

@@ -24,6 +24,8 @@ def _get_kwargs(
     project_id: int,
     prediction_id: int,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -33,13 +35,16 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
 def _parse_response(
     *, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response
-) -> PlantBlockDetails:
+) -> PlantBlockDetails | None:
     if response.status_code == 200:
+        if not response.content:
+            return None
         response_200 = PlantBlockDetails.from_dict(response.json())
 
         return response_200
@@ -47,7 +52,7 @@ def _parse_response(
     raise client.unexpected_status_error(response)
 
 
-def _parsed(*, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response) -> PlantBlockDetails:
+def _parsed(*, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response) -> PlantBlockDetails | None:
     try:
         return _parse_response(client=client, response=response)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -57,7 +62,7 @@ def _parsed(*, client: AuthenticatedClient | Client | SyncClient, response: http
 
 def _build_response(
     *, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response
-) -> Response[PlantBlockDetails]:
+) -> Response[PlantBlockDetails | None]:
     parsed: PlantBlockDetails | None = None
     if client.raise_on_unexpected_status or response.status_code in (200,):
         parsed = _parsed(client=client, response=response)
@@ -74,7 +79,7 @@ def sync_detailed(
     prediction_id: int,
     *,
     client: AuthenticatedClient | Client | SyncClient,
-) -> Response[PlantBlockDetails]:
+) -> Response[PlantBlockDetails | None]:
     """Get plant block details report
 
     Returns the PlantBlockDetails report for a prediction. Not available for batch predictions.
@@ -94,7 +99,7 @@ def sync_detailed(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        Response[PlantBlockDetails]: the status, headers, raw content and the parsed answer.
+        Response[PlantBlockDetails | None]: the status, headers, raw content and the parsed answer.
     """
 
     kwargs = _get_kwargs(
@@ -114,7 +119,7 @@ def sync(
     prediction_id: int,
     *,
     client: AuthenticatedClient | Client | SyncClient,
-) -> PlantBlockDetails:
+) -> PlantBlockDetails | None:
     """Get plant block details report
 
     Returns the PlantBlockDetails report for a prediction. Not available for batch predictions.
@@ -134,7 +139,9 @@ def sync(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        PlantBlockDetails
+        PlantBlockDetails | None
+        None when the API answers 200 without a body (the API's own document declares none).
+
     """
 
     kwargs = _get_kwargs(
@@ -154,7 +161,7 @@ async def asyncio_detailed(
     prediction_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[PlantBlockDetails]:
+) -> Response[PlantBlockDetails | None]:
     """Get plant block details report
 
     Returns the PlantBlockDetails report for a prediction. Not available for batch predictions.
@@ -174,7 +181,7 @@ async def asyncio_detailed(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        Response[PlantBlockDetails]: the status, headers, raw content and the parsed answer.
+        Response[PlantBlockDetails | None]: the status, headers, raw content and the parsed answer.
     """
 
     kwargs = _get_kwargs(
@@ -192,7 +199,7 @@ async def asyncio(
     prediction_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> PlantBlockDetails:
+) -> PlantBlockDetails | None:
     """Get plant block details report
 
     Returns the PlantBlockDetails report for a prediction. Not available for batch predictions.
@@ -212,7 +219,9 @@ async def asyncio(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        PlantBlockDetails
+        PlantBlockDetails | None
+        None when the API answers 200 without a body (the API's own document declares none).
+
     """
 
     kwargs = _get_kwargs(

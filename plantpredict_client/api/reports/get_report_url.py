@@ -17,6 +17,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client, SyncClient
+from ...models.report_type import ReportType
 from ...models.report_url import ReportUrl
 from ...types import UNSET, Response
 
@@ -24,8 +25,10 @@ from ...types import UNSET, Response
 def _get_kwargs(
     project_id: int,
     prediction_id: int,
-    report: str,
+    report: ReportType,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -36,11 +39,14 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
 def _parse_response(*, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response) -> ReportUrl | None:
     if response.status_code == 200:
+        if not response.content:
+            return None
         response_200 = ReportUrl.from_dict(response.json())
 
         return response_200
@@ -83,7 +89,7 @@ def _build_response(
 def sync_detailed(
     project_id: int,
     prediction_id: int,
-    report: str,
+    report: ReportType,
     *,
     client: AuthenticatedClient | Client | SyncClient,
 ) -> Response[ReportUrl | None]:
@@ -97,8 +103,8 @@ def sync_detailed(
     Args:
         project_id (int): The project ID.
         prediction_id (int): The prediction ID.
-        report (str): Report type name (PlantSummary, PlantSummary8760, BlockSummary8760, or
-            InputsAssumptions).
+        report (ReportType): Report type name (PlantSummary, PlantSummary8760, BlockSummary8760,
+            or InputsAssumptions).
 
     Raises:
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
@@ -128,7 +134,7 @@ def sync_detailed(
 def sync(
     project_id: int,
     prediction_id: int,
-    report: str,
+    report: ReportType,
     *,
     client: AuthenticatedClient | Client | SyncClient,
 ) -> ReportUrl | None:
@@ -142,8 +148,8 @@ def sync(
     Args:
         project_id (int): The project ID.
         prediction_id (int): The prediction ID.
-        report (str): Report type name (PlantSummary, PlantSummary8760, BlockSummary8760, or
-            InputsAssumptions).
+        report (ReportType): Report type name (PlantSummary, PlantSummary8760, BlockSummary8760,
+            or InputsAssumptions).
 
     Raises:
         errors.UnexpectedStatus: For a status the API does not document.
@@ -155,6 +161,8 @@ def sync(
 
     Returns:
         ReportUrl | None
+        None when the API answers 200 without a body (the API's own document declares none).
+
         None when the API answers 204: Report is not ready yet (still generating) or no report exists for this report type.
             Response body is empty.
         None when the API answers 302: Example response from Postman collection
@@ -176,7 +184,7 @@ def sync(
 async def asyncio_detailed(
     project_id: int,
     prediction_id: int,
-    report: str,
+    report: ReportType,
     *,
     client: AuthenticatedClient | Client,
 ) -> Response[ReportUrl | None]:
@@ -190,8 +198,8 @@ async def asyncio_detailed(
     Args:
         project_id (int): The project ID.
         prediction_id (int): The prediction ID.
-        report (str): Report type name (PlantSummary, PlantSummary8760, BlockSummary8760, or
-            InputsAssumptions).
+        report (ReportType): Report type name (PlantSummary, PlantSummary8760, BlockSummary8760,
+            or InputsAssumptions).
 
     Raises:
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
@@ -219,7 +227,7 @@ async def asyncio_detailed(
 async def asyncio(
     project_id: int,
     prediction_id: int,
-    report: str,
+    report: ReportType,
     *,
     client: AuthenticatedClient | Client,
 ) -> ReportUrl | None:
@@ -233,8 +241,8 @@ async def asyncio(
     Args:
         project_id (int): The project ID.
         prediction_id (int): The prediction ID.
-        report (str): Report type name (PlantSummary, PlantSummary8760, BlockSummary8760, or
-            InputsAssumptions).
+        report (ReportType): Report type name (PlantSummary, PlantSummary8760, BlockSummary8760,
+            or InputsAssumptions).
 
     Raises:
         errors.UnexpectedStatus: For a status the API does not document.
@@ -246,6 +254,8 @@ async def asyncio(
 
     Returns:
         ReportUrl | None
+        None when the API answers 200 without a body (the API's own document declares none).
+
         None when the API answers 204: Report is not ready yet (still generating) or no report exists for this report type.
             Response body is empty.
         None when the API answers 302: Example response from Postman collection

@@ -38,6 +38,8 @@ def _get_kwargs(
     dc_field_number: int | Unset = 0,
     nodal_parameters: str | Unset = "",
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     params: dict[str, Any] = {}
 
@@ -64,6 +66,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 

@@ -69,8 +69,8 @@ class AsyncShadeScene:
         self,
         body: ConvertPvcToPvjBody,
         *,
-        latitude: float | Unset = UNSET,
-        longitude: float | Unset = UNSET,
+        latitude: float,
+        longitude: float,
         rotate_shading_result: bool | Unset = UNSET,
     ) -> PVJData:
         """Convert PVC file to PVJ shade scene format
@@ -81,8 +81,8 @@ class AsyncShadeScene:
         ``POST /ShadeScene/ConvertPVCtoPVJ``: ``plantpredict_client.api.shade_scene.convert_pvc_to_pvj.asyncio``.
 
         Args:
-            latitude (float | Unset):
-            longitude (float | Unset):
+            latitude (float):
+            longitude (float):
             rotate_shading_result (bool | Unset):
             body (ConvertPvcToPvjBody):
 
@@ -110,8 +110,8 @@ class AsyncShadeScene:
         self,
         body: ConvertShdToPvjBody,
         *,
-        latitude: float | Unset = UNSET,
-        longitude: float | Unset = UNSET,
+        latitude: float,
+        longitude: float,
         rotate_shading_result: bool | Unset = UNSET,
     ) -> PVJData:
         """Convert SHD file to PVJ shade scene format
@@ -122,8 +122,8 @@ class AsyncShadeScene:
         ``POST /ShadeScene/ConvertSHDtoPVJ``: ``plantpredict_client.api.shade_scene.convert_shd_to_pvj.asyncio``.
 
         Args:
-            latitude (float | Unset):
-            longitude (float | Unset):
+            latitude (float):
+            longitude (float):
             rotate_shading_result (bool | Unset):
             body (ConvertShdToPvjBody):
 
@@ -152,7 +152,7 @@ class AsyncShadeScene:
         project_id: int,
         prediction_id: int,
         body: PVJData,
-    ) -> ShadeSceneProperties:
+    ) -> ShadeSceneProperties | None:
         """Create/upload a shade scene from PVJ data
 
         This request accepts the response of the /ShadeScene/ConvertPVCtoPVJ endpoint in its body, and
@@ -174,7 +174,9 @@ class AsyncShadeScene:
             unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
         Returns:
-            ShadeSceneProperties
+            ShadeSceneProperties | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
         """
 
         return await create_shade_scene.asyncio(
@@ -367,6 +369,8 @@ class AsyncShadeScene:
 
         Returns:
             ProcessingStatus | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
             None when the API answers 204: Shade calculations have not been queued for this prediction yet. Response body is empty.
         """
 
@@ -459,7 +463,7 @@ class AsyncShadeScene:
         month: int = 1,
         *,
         include_pvj_geoms: bool | Unset = False,
-    ) -> ShadeSceneProperties:
+    ) -> ShadeSceneProperties | None:
         """Get shade scene properties for a DC field
 
         Returns the specified shade scene and current property values.
@@ -481,7 +485,9 @@ class AsyncShadeScene:
             unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
         Returns:
-            ShadeSceneProperties
+            ShadeSceneProperties | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
         """
 
         return await get_shade_scene_properties.asyncio(
@@ -654,6 +660,8 @@ class AsyncShadeScene:
 
         Returns:
             TabtProcessingStatus | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
             None when the API answers 204: TABT calculations have not been queued for this prediction yet. Response body is empty.
         """
 
@@ -743,6 +751,7 @@ class AsyncShadeScene:
             body (PowerPlant):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -907,7 +916,7 @@ class AsyncShadeScene:
         project_id: int,
         prediction_id: int,
         body: ShadeSceneProperties,
-    ) -> str:
+    ) -> str | None:
         """Update shade scene properties
 
         This request accepts the response of the /ShadeScene/Properties endpoint in its body, and will
@@ -931,7 +940,9 @@ class AsyncShadeScene:
             unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
         Returns:
-            str
+            str | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
         """
 
         return await update_shade_scene_properties.asyncio(
@@ -986,8 +997,8 @@ class SyncShadeScene:
         self,
         body: ConvertPvcToPvjBody,
         *,
-        latitude: float | Unset = UNSET,
-        longitude: float | Unset = UNSET,
+        latitude: float,
+        longitude: float,
         rotate_shading_result: bool | Unset = UNSET,
     ) -> PVJData:
         """Convert PVC file to PVJ shade scene format
@@ -998,8 +1009,8 @@ class SyncShadeScene:
         ``POST /ShadeScene/ConvertPVCtoPVJ``: ``plantpredict_client.api.shade_scene.convert_pvc_to_pvj.sync``.
 
         Args:
-            latitude (float | Unset):
-            longitude (float | Unset):
+            latitude (float):
+            longitude (float):
             rotate_shading_result (bool | Unset):
             body (ConvertPvcToPvjBody):
 
@@ -1027,8 +1038,8 @@ class SyncShadeScene:
         self,
         body: ConvertShdToPvjBody,
         *,
-        latitude: float | Unset = UNSET,
-        longitude: float | Unset = UNSET,
+        latitude: float,
+        longitude: float,
         rotate_shading_result: bool | Unset = UNSET,
     ) -> PVJData:
         """Convert SHD file to PVJ shade scene format
@@ -1039,8 +1050,8 @@ class SyncShadeScene:
         ``POST /ShadeScene/ConvertSHDtoPVJ``: ``plantpredict_client.api.shade_scene.convert_shd_to_pvj.sync``.
 
         Args:
-            latitude (float | Unset):
-            longitude (float | Unset):
+            latitude (float):
+            longitude (float):
             rotate_shading_result (bool | Unset):
             body (ConvertShdToPvjBody):
 
@@ -1069,7 +1080,7 @@ class SyncShadeScene:
         project_id: int,
         prediction_id: int,
         body: PVJData,
-    ) -> ShadeSceneProperties:
+    ) -> ShadeSceneProperties | None:
         """Create/upload a shade scene from PVJ data
 
         This request accepts the response of the /ShadeScene/ConvertPVCtoPVJ endpoint in its body, and
@@ -1091,7 +1102,9 @@ class SyncShadeScene:
             unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
         Returns:
-            ShadeSceneProperties
+            ShadeSceneProperties | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
         """
 
         return create_shade_scene.sync(
@@ -1284,6 +1297,8 @@ class SyncShadeScene:
 
         Returns:
             ProcessingStatus | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
             None when the API answers 204: Shade calculations have not been queued for this prediction yet. Response body is empty.
         """
 
@@ -1376,7 +1391,7 @@ class SyncShadeScene:
         month: int = 1,
         *,
         include_pvj_geoms: bool | Unset = False,
-    ) -> ShadeSceneProperties:
+    ) -> ShadeSceneProperties | None:
         """Get shade scene properties for a DC field
 
         Returns the specified shade scene and current property values.
@@ -1398,7 +1413,9 @@ class SyncShadeScene:
             unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
         Returns:
-            ShadeSceneProperties
+            ShadeSceneProperties | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
         """
 
         return get_shade_scene_properties.sync(
@@ -1571,6 +1588,8 @@ class SyncShadeScene:
 
         Returns:
             TabtProcessingStatus | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
             None when the API answers 204: TABT calculations have not been queued for this prediction yet. Response body is empty.
         """
 
@@ -1660,6 +1679,7 @@ class SyncShadeScene:
             body (PowerPlant):
 
         Raises:
+            errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
             errors.UnexpectedStatus: For a status the API does not document.
             errors.UnexpectedBody: If a documented answer's body does not match its declared type.
             httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -1824,7 +1844,7 @@ class SyncShadeScene:
         project_id: int,
         prediction_id: int,
         body: ShadeSceneProperties,
-    ) -> str:
+    ) -> str | None:
         """Update shade scene properties
 
         This request accepts the response of the /ShadeScene/Properties endpoint in its body, and will
@@ -1848,7 +1868,9 @@ class SyncShadeScene:
             unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
         Returns:
-            str
+            str | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
         """
 
         return update_shade_scene_properties.sync(

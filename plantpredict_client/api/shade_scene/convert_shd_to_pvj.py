@@ -25,11 +25,12 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: ConvertShdToPvjBody,
-    latitude: float | Unset = UNSET,
-    longitude: float | Unset = UNSET,
+    latitude: float,
+    longitude: float,
     rotate_shading_result: bool | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     params: dict[str, Any] = {}
 
@@ -90,8 +91,8 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client | SyncClient,
     body: ConvertShdToPvjBody,
-    latitude: float | Unset = UNSET,
-    longitude: float | Unset = UNSET,
+    latitude: float,
+    longitude: float,
     rotate_shading_result: bool | Unset = UNSET,
 ) -> Response[PVJData]:
     """Convert SHD file to PVJ shade scene format
@@ -102,8 +103,8 @@ def sync_detailed(
     ``POST /ShadeScene/ConvertSHDtoPVJ``.
 
     Args:
-        latitude (float | Unset):
-        longitude (float | Unset):
+        latitude (float):
+        longitude (float):
         rotate_shading_result (bool | Unset):
         body (ConvertShdToPvjBody):
 
@@ -137,8 +138,8 @@ def sync(
     *,
     client: AuthenticatedClient | Client | SyncClient,
     body: ConvertShdToPvjBody,
-    latitude: float | Unset = UNSET,
-    longitude: float | Unset = UNSET,
+    latitude: float,
+    longitude: float,
     rotate_shading_result: bool | Unset = UNSET,
 ) -> PVJData:
     """Convert SHD file to PVJ shade scene format
@@ -149,8 +150,8 @@ def sync(
     ``POST /ShadeScene/ConvertSHDtoPVJ``; the same as ``client.shade_scene.convert_shd_to_pvj(...)``.
 
     Args:
-        latitude (float | Unset):
-        longitude (float | Unset):
+        latitude (float):
+        longitude (float):
         rotate_shading_result (bool | Unset):
         body (ConvertShdToPvjBody):
 
@@ -184,8 +185,8 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ConvertShdToPvjBody,
-    latitude: float | Unset = UNSET,
-    longitude: float | Unset = UNSET,
+    latitude: float,
+    longitude: float,
     rotate_shading_result: bool | Unset = UNSET,
 ) -> Response[PVJData]:
     """Convert SHD file to PVJ shade scene format
@@ -196,8 +197,8 @@ async def asyncio_detailed(
     ``POST /ShadeScene/ConvertSHDtoPVJ``.
 
     Args:
-        latitude (float | Unset):
-        longitude (float | Unset):
+        latitude (float):
+        longitude (float):
         rotate_shading_result (bool | Unset):
         body (ConvertShdToPvjBody):
 
@@ -229,8 +230,8 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: ConvertShdToPvjBody,
-    latitude: float | Unset = UNSET,
-    longitude: float | Unset = UNSET,
+    latitude: float,
+    longitude: float,
     rotate_shading_result: bool | Unset = UNSET,
 ) -> PVJData:
     """Convert SHD file to PVJ shade scene format
@@ -241,8 +242,8 @@ async def asyncio(
     ``POST /ShadeScene/ConvertSHDtoPVJ``; the same as ``client.shade_scene.convert_shd_to_pvj(...)``.
 
     Args:
-        latitude (float | Unset):
-        longitude (float | Unset):
+        latitude (float):
+        longitude (float):
         rotate_shading_result (bool | Unset):
         body (ConvertShdToPvjBody):
 

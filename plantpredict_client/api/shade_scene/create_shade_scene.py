@@ -29,6 +29,7 @@ def _get_kwargs(
     body: PVJData,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "put",
@@ -48,8 +49,10 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response
-) -> ShadeSceneProperties:
+) -> ShadeSceneProperties | None:
     if response.status_code == 200:
+        if not response.content:
+            return None
         response_200 = ShadeSceneProperties.from_dict(response.json())
 
         return response_200
@@ -57,7 +60,9 @@ def _parse_response(
     raise client.unexpected_status_error(response)
 
 
-def _parsed(*, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response) -> ShadeSceneProperties:
+def _parsed(
+    *, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response
+) -> ShadeSceneProperties | None:
     try:
         return _parse_response(client=client, response=response)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -67,7 +72,7 @@ def _parsed(*, client: AuthenticatedClient | Client | SyncClient, response: http
 
 def _build_response(
     *, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response
-) -> Response[ShadeSceneProperties]:
+) -> Response[ShadeSceneProperties | None]:
     parsed: ShadeSceneProperties | None = None
     if client.raise_on_unexpected_status or response.status_code in (200,):
         parsed = _parsed(client=client, response=response)
@@ -85,7 +90,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client | SyncClient,
     body: PVJData,
-) -> Response[ShadeSceneProperties]:
+) -> Response[ShadeSceneProperties | None]:
     """Create/upload a shade scene from PVJ data
 
     This request accepts the response of the /ShadeScene/ConvertPVCtoPVJ endpoint in its body, and
@@ -107,7 +112,7 @@ def sync_detailed(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        Response[ShadeSceneProperties]: the status, headers, raw content and the parsed answer.
+        Response[ShadeSceneProperties | None]: the status, headers, raw content and the parsed answer.
     """
 
     kwargs = _get_kwargs(
@@ -129,7 +134,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client | SyncClient,
     body: PVJData,
-) -> ShadeSceneProperties:
+) -> ShadeSceneProperties | None:
     """Create/upload a shade scene from PVJ data
 
     This request accepts the response of the /ShadeScene/ConvertPVCtoPVJ endpoint in its body, and
@@ -151,7 +156,9 @@ def sync(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        ShadeSceneProperties
+        ShadeSceneProperties | None
+        None when the API answers 200 without a body (the API's own document declares none).
+
     """
 
     kwargs = _get_kwargs(
@@ -173,7 +180,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: PVJData,
-) -> Response[ShadeSceneProperties]:
+) -> Response[ShadeSceneProperties | None]:
     """Create/upload a shade scene from PVJ data
 
     This request accepts the response of the /ShadeScene/ConvertPVCtoPVJ endpoint in its body, and
@@ -195,7 +202,7 @@ async def asyncio_detailed(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        Response[ShadeSceneProperties]: the status, headers, raw content and the parsed answer.
+        Response[ShadeSceneProperties | None]: the status, headers, raw content and the parsed answer.
     """
 
     kwargs = _get_kwargs(
@@ -215,7 +222,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: PVJData,
-) -> ShadeSceneProperties:
+) -> ShadeSceneProperties | None:
     """Create/upload a shade scene from PVJ data
 
     This request accepts the response of the /ShadeScene/ConvertPVCtoPVJ endpoint in its body, and
@@ -237,7 +244,9 @@ async def asyncio(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        ShadeSceneProperties
+        ShadeSceneProperties | None
+        None when the API answers 200 without a body (the API's own document declares none).
+
     """
 
     kwargs = _get_kwargs(

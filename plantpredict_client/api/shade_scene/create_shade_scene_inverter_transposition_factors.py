@@ -27,6 +27,7 @@ def _get_kwargs(
     body: CreateShadeSceneInverterTranspositionFactorsBody,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "post",

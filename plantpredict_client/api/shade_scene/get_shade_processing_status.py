@@ -24,6 +24,8 @@ def _get_kwargs(
     project_id: int,
     prediction_id: int,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -33,6 +35,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -40,6 +43,8 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response
 ) -> ProcessingStatus | None:
     if response.status_code == 200:
+        if not response.content:
+            return None
         response_200 = ProcessingStatus.from_dict(response.json())
 
         return response_200
@@ -141,6 +146,8 @@ def sync(
 
     Returns:
         ProcessingStatus | None
+        None when the API answers 200 without a body (the API's own document declares none).
+
         None when the API answers 204: Shade calculations have not been queued for this prediction yet. Response body is empty.
     """
 
@@ -220,6 +227,8 @@ async def asyncio(
 
     Returns:
         ProcessingStatus | None
+        None when the API answers 200 without a body (the API's own document declares none).
+
         None when the API answers 204: Shade calculations have not been queued for this prediction yet. Response body is empty.
     """
 

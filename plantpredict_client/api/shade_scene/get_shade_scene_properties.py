@@ -27,6 +27,8 @@ def _get_kwargs(
     *,
     include_pvj_geoms: bool | Unset = False,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     params: dict[str, Any] = {}
 
@@ -44,13 +46,16 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
 def _parse_response(
     *, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response
-) -> ShadeSceneProperties:
+) -> ShadeSceneProperties | None:
     if response.status_code == 200:
+        if not response.content:
+            return None
         response_200 = ShadeSceneProperties.from_dict(response.json())
 
         return response_200
@@ -58,7 +63,9 @@ def _parse_response(
     raise client.unexpected_status_error(response)
 
 
-def _parsed(*, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response) -> ShadeSceneProperties:
+def _parsed(
+    *, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response
+) -> ShadeSceneProperties | None:
     try:
         return _parse_response(client=client, response=response)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -68,7 +75,7 @@ def _parsed(*, client: AuthenticatedClient | Client | SyncClient, response: http
 
 def _build_response(
     *, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response
-) -> Response[ShadeSceneProperties]:
+) -> Response[ShadeSceneProperties | None]:
     parsed: ShadeSceneProperties | None = None
     if client.raise_on_unexpected_status or response.status_code in (200,):
         parsed = _parsed(client=client, response=response)
@@ -87,7 +94,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client | SyncClient,
     include_pvj_geoms: bool | Unset = False,
-) -> Response[ShadeSceneProperties]:
+) -> Response[ShadeSceneProperties | None]:
     """Get shade scene properties for a DC field
 
     Returns the specified shade scene and current property values.
@@ -109,7 +116,7 @@ def sync_detailed(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        Response[ShadeSceneProperties]: the status, headers, raw content and the parsed answer.
+        Response[ShadeSceneProperties | None]: the status, headers, raw content and the parsed answer.
     """
 
     kwargs = _get_kwargs(
@@ -133,7 +140,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client | SyncClient,
     include_pvj_geoms: bool | Unset = False,
-) -> ShadeSceneProperties:
+) -> ShadeSceneProperties | None:
     """Get shade scene properties for a DC field
 
     Returns the specified shade scene and current property values.
@@ -155,7 +162,9 @@ def sync(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        ShadeSceneProperties
+        ShadeSceneProperties | None
+        None when the API answers 200 without a body (the API's own document declares none).
+
     """
 
     kwargs = _get_kwargs(
@@ -179,7 +188,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     include_pvj_geoms: bool | Unset = False,
-) -> Response[ShadeSceneProperties]:
+) -> Response[ShadeSceneProperties | None]:
     """Get shade scene properties for a DC field
 
     Returns the specified shade scene and current property values.
@@ -201,7 +210,7 @@ async def asyncio_detailed(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        Response[ShadeSceneProperties]: the status, headers, raw content and the parsed answer.
+        Response[ShadeSceneProperties | None]: the status, headers, raw content and the parsed answer.
     """
 
     kwargs = _get_kwargs(
@@ -223,7 +232,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     include_pvj_geoms: bool | Unset = False,
-) -> ShadeSceneProperties:
+) -> ShadeSceneProperties | None:
     """Get shade scene properties for a DC field
 
     Returns the specified shade scene and current property values.
@@ -245,7 +254,9 @@ async def asyncio(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        ShadeSceneProperties
+        ShadeSceneProperties | None
+        None when the API answers 200 without a body (the API's own document declares none).
+
     """
 
     kwargs = _get_kwargs(

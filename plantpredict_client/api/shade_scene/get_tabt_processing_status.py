@@ -33,6 +33,8 @@ def _get_kwargs(
     project_id: int,
     prediction_id: int,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -42,6 +44,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -49,6 +52,8 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response
 ) -> TabtProcessingStatus | None:
     if response.status_code == 200:
+        if not response.content:
+            return None
         response_200 = TabtProcessingStatus.from_dict(response.json())
 
         return response_200
@@ -170,6 +175,8 @@ def sync(
 
     Returns:
         TabtProcessingStatus | None
+        None when the API answers 200 without a body (the API's own document declares none).
+
         None when the API answers 204: TABT calculations have not been queued for this prediction yet. Response body is empty.
     """
 
@@ -267,6 +274,8 @@ async def asyncio(
 
     Returns:
         TabtProcessingStatus | None
+        None when the API answers 200 without a body (the API's own document declares none).
+
         None when the API answers 204: TABT calculations have not been queued for this prediction yet. Response body is empty.
     """
 

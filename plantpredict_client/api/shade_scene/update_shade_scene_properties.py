@@ -30,6 +30,7 @@ def _get_kwargs(
     body: ShadeSceneProperties,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "put",
@@ -47,15 +48,17 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response) -> str:
+def _parse_response(*, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response) -> str | None:
     if response.status_code == 200:
+        if not response.content:
+            return None
         response_200 = cast(str, response.json())
         return response_200
 
     raise client.unexpected_status_error(response)
 
 
-def _parsed(*, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response) -> str:
+def _parsed(*, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response) -> str | None:
     try:
         return _parse_response(client=client, response=response)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -63,7 +66,9 @@ def _parsed(*, client: AuthenticatedClient | Client | SyncClient, response: http
         raise client.unexpected_body_error(response, exc) from exc
 
 
-def _build_response(*, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response) -> Response[str]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response
+) -> Response[str | None]:
     parsed: str | None = None
     if client.raise_on_unexpected_status or response.status_code in (200,):
         parsed = _parsed(client=client, response=response)
@@ -81,7 +86,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client | SyncClient,
     body: ShadeSceneProperties,
-) -> Response[str]:
+) -> Response[str | None]:
     """Update shade scene properties
 
     This request accepts the response of the /ShadeScene/Properties endpoint in its body, and will
@@ -105,7 +110,7 @@ def sync_detailed(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        Response[str]: the status, headers, raw content and the parsed answer.
+        Response[str | None]: the status, headers, raw content and the parsed answer.
     """
 
     kwargs = _get_kwargs(
@@ -127,7 +132,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client | SyncClient,
     body: ShadeSceneProperties,
-) -> str:
+) -> str | None:
     """Update shade scene properties
 
     This request accepts the response of the /ShadeScene/Properties endpoint in its body, and will
@@ -151,7 +156,9 @@ def sync(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        str
+        str | None
+        None when the API answers 200 without a body (the API's own document declares none).
+
     """
 
     kwargs = _get_kwargs(
@@ -173,7 +180,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ShadeSceneProperties,
-) -> Response[str]:
+) -> Response[str | None]:
     """Update shade scene properties
 
     This request accepts the response of the /ShadeScene/Properties endpoint in its body, and will
@@ -197,7 +204,7 @@ async def asyncio_detailed(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        Response[str]: the status, headers, raw content and the parsed answer.
+        Response[str | None]: the status, headers, raw content and the parsed answer.
     """
 
     kwargs = _get_kwargs(
@@ -217,7 +224,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: ShadeSceneProperties,
-) -> str:
+) -> str | None:
     """Update shade scene properties
 
     This request accepts the response of the /ShadeScene/Properties endpoint in its body, and will
@@ -241,7 +248,9 @@ async def asyncio(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        str
+        str | None
+        None when the API answers 200 without a body (the API's own document declares none).
+
     """
 
     kwargs = _get_kwargs(

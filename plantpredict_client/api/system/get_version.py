@@ -22,12 +22,15 @@ from ...types import UNSET, Response
 
 
 def _get_kwargs() -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/System/Version",
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 

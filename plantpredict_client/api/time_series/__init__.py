@@ -333,7 +333,7 @@ class AsyncTimeSeries:
         project_id: int,
         prediction_id: int,
         time_series_id: int,
-    ) -> TimeSeriesDTO:
+    ) -> TimeSeriesDTO | None:
         """Get time series details
 
         Returns the specified time series data properties, including timestamp details.
@@ -354,7 +354,9 @@ class AsyncTimeSeries:
             unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
         Returns:
-            TimeSeriesDTO
+            TimeSeriesDTO | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
         """
 
         return await get_time_series_details.asyncio(
@@ -432,7 +434,7 @@ class AsyncTimeSeries:
         self,
         project_id: int,
         prediction_id: int,
-    ) -> builtins.list[TimeSeriesDTO]:
+    ) -> builtins.list[TimeSeriesDTO] | None:
         """List time series data sets
 
         Returns all time series data for a prediction.
@@ -452,7 +454,9 @@ class AsyncTimeSeries:
             unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
         Returns:
-            list[TimeSeriesDTO]
+            list[TimeSeriesDTO] | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
         """
 
         return await list_time_series.asyncio(
@@ -942,7 +946,7 @@ class SyncTimeSeries:
         project_id: int,
         prediction_id: int,
         time_series_id: int,
-    ) -> TimeSeriesDTO:
+    ) -> TimeSeriesDTO | None:
         """Get time series details
 
         Returns the specified time series data properties, including timestamp details.
@@ -963,7 +967,9 @@ class SyncTimeSeries:
             unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
         Returns:
-            TimeSeriesDTO
+            TimeSeriesDTO | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
         """
 
         return get_time_series_details.sync(
@@ -1041,7 +1047,7 @@ class SyncTimeSeries:
         self,
         project_id: int,
         prediction_id: int,
-    ) -> builtins.list[TimeSeriesDTO]:
+    ) -> builtins.list[TimeSeriesDTO] | None:
         """List time series data sets
 
         Returns all time series data for a prediction.
@@ -1061,7 +1067,9 @@ class SyncTimeSeries:
             unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
         Returns:
-            list[TimeSeriesDTO]
+            list[TimeSeriesDTO] | None
+            None when the API answers 200 without a body (the API's own document declares none).
+
         """
 
         return list_time_series.sync(

@@ -23,6 +23,8 @@ def _get_kwargs(
     prediction_id: int,
     bundle_id: int,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "application/octet-stream"
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -33,6 +35,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 

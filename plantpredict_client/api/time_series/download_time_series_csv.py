@@ -25,6 +25,8 @@ def _get_kwargs(
     prediction_id: int,
     time_series_id: int,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "text/csv"
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -35,6 +37,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 

@@ -25,6 +25,8 @@ def _get_kwargs(
     prediction_id: int,
     time_series_id: int,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -35,11 +37,16 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response) -> TimeSeriesDTO:
+def _parse_response(
+    *, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response
+) -> TimeSeriesDTO | None:
     if response.status_code == 200:
+        if not response.content:
+            return None
         response_200 = TimeSeriesDTO.from_dict(response.json())
 
         return response_200
@@ -47,7 +54,7 @@ def _parse_response(*, client: AuthenticatedClient | Client | SyncClient, respon
     raise client.unexpected_status_error(response)
 
 
-def _parsed(*, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response) -> TimeSeriesDTO:
+def _parsed(*, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response) -> TimeSeriesDTO | None:
     try:
         return _parse_response(client=client, response=response)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -57,7 +64,7 @@ def _parsed(*, client: AuthenticatedClient | Client | SyncClient, response: http
 
 def _build_response(
     *, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response
-) -> Response[TimeSeriesDTO]:
+) -> Response[TimeSeriesDTO | None]:
     parsed: TimeSeriesDTO | None = None
     if client.raise_on_unexpected_status or response.status_code in (200,):
         parsed = _parsed(client=client, response=response)
@@ -75,7 +82,7 @@ def sync_detailed(
     time_series_id: int,
     *,
     client: AuthenticatedClient | Client | SyncClient,
-) -> Response[TimeSeriesDTO]:
+) -> Response[TimeSeriesDTO | None]:
     """Get time series details
 
     Returns the specified time series data properties, including timestamp details.
@@ -96,7 +103,7 @@ def sync_detailed(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        Response[TimeSeriesDTO]: the status, headers, raw content and the parsed answer.
+        Response[TimeSeriesDTO | None]: the status, headers, raw content and the parsed answer.
     """
 
     kwargs = _get_kwargs(
@@ -118,7 +125,7 @@ def sync(
     time_series_id: int,
     *,
     client: AuthenticatedClient | Client | SyncClient,
-) -> TimeSeriesDTO:
+) -> TimeSeriesDTO | None:
     """Get time series details
 
     Returns the specified time series data properties, including timestamp details.
@@ -139,7 +146,9 @@ def sync(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        TimeSeriesDTO
+        TimeSeriesDTO | None
+        None when the API answers 200 without a body (the API's own document declares none).
+
     """
 
     kwargs = _get_kwargs(
@@ -161,7 +170,7 @@ async def asyncio_detailed(
     time_series_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[TimeSeriesDTO]:
+) -> Response[TimeSeriesDTO | None]:
     """Get time series details
 
     Returns the specified time series data properties, including timestamp details.
@@ -182,7 +191,7 @@ async def asyncio_detailed(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        Response[TimeSeriesDTO]: the status, headers, raw content and the parsed answer.
+        Response[TimeSeriesDTO | None]: the status, headers, raw content and the parsed answer.
     """
 
     kwargs = _get_kwargs(
@@ -202,7 +211,7 @@ async def asyncio(
     time_series_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> TimeSeriesDTO:
+) -> TimeSeriesDTO | None:
     """Get time series details
 
     Returns the specified time series data properties, including timestamp details.
@@ -223,7 +232,9 @@ async def asyncio(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        TimeSeriesDTO
+        TimeSeriesDTO | None
+        None when the API answers 200 without a body (the API's own document declares none).
+
     """
 
     kwargs = _get_kwargs(

@@ -24,6 +24,8 @@ def _get_kwargs(
     project_id: int,
     prediction_id: int,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -33,13 +35,16 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
 def _parse_response(
     *, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response
-) -> list[TimeSeriesDTO]:
+) -> list[TimeSeriesDTO] | None:
     if response.status_code == 200:
+        if not response.content:
+            return None
         response_200 = []
         _response_200 = response.json()
         for response_200_item_data in _response_200:
@@ -52,7 +57,9 @@ def _parse_response(
     raise client.unexpected_status_error(response)
 
 
-def _parsed(*, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response) -> list[TimeSeriesDTO]:
+def _parsed(
+    *, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response
+) -> list[TimeSeriesDTO] | None:
     try:
         return _parse_response(client=client, response=response)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -62,7 +69,7 @@ def _parsed(*, client: AuthenticatedClient | Client | SyncClient, response: http
 
 def _build_response(
     *, client: AuthenticatedClient | Client | SyncClient, response: httpx.Response
-) -> Response[list[TimeSeriesDTO]]:
+) -> Response[list[TimeSeriesDTO] | None]:
     parsed: list[TimeSeriesDTO] | None = None
     if client.raise_on_unexpected_status or response.status_code in (200,):
         parsed = _parsed(client=client, response=response)
@@ -79,7 +86,7 @@ def sync_detailed(
     prediction_id: int,
     *,
     client: AuthenticatedClient | Client | SyncClient,
-) -> Response[list[TimeSeriesDTO]]:
+) -> Response[list[TimeSeriesDTO] | None]:
     """List time series data sets
 
     Returns all time series data for a prediction.
@@ -99,7 +106,7 @@ def sync_detailed(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        Response[list[TimeSeriesDTO]]: the status, headers, raw content and the parsed answer.
+        Response[list[TimeSeriesDTO] | None]: the status, headers, raw content and the parsed answer.
     """
 
     kwargs = _get_kwargs(
@@ -119,7 +126,7 @@ def sync(
     prediction_id: int,
     *,
     client: AuthenticatedClient | Client | SyncClient,
-) -> list[TimeSeriesDTO]:
+) -> list[TimeSeriesDTO] | None:
     """List time series data sets
 
     Returns all time series data for a prediction.
@@ -139,7 +146,9 @@ def sync(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        list[TimeSeriesDTO]
+        list[TimeSeriesDTO] | None
+        None when the API answers 200 without a body (the API's own document declares none).
+
     """
 
     kwargs = _get_kwargs(
@@ -159,7 +168,7 @@ async def asyncio_detailed(
     prediction_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[list[TimeSeriesDTO]]:
+) -> Response[list[TimeSeriesDTO] | None]:
     """List time series data sets
 
     Returns all time series data for a prediction.
@@ -179,7 +188,7 @@ async def asyncio_detailed(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        Response[list[TimeSeriesDTO]]: the status, headers, raw content and the parsed answer.
+        Response[list[TimeSeriesDTO] | None]: the status, headers, raw content and the parsed answer.
     """
 
     kwargs = _get_kwargs(
@@ -197,7 +206,7 @@ async def asyncio(
     prediction_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> list[TimeSeriesDTO]:
+) -> list[TimeSeriesDTO] | None:
     """List time series data sets
 
     Returns all time series data for a prediction.
@@ -217,7 +226,9 @@ async def asyncio(
         unusable bodies, APIConnectionError or OutcomeUnknownError for lost connections.
 
     Returns:
-        list[TimeSeriesDTO]
+        list[TimeSeriesDTO] | None
+        None when the API answers 200 without a body (the API's own document declares none).
+
     """
 
     kwargs = _get_kwargs(

@@ -26,6 +26,7 @@ def _get_kwargs(
     body: TimeSeriesDTO,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "put",

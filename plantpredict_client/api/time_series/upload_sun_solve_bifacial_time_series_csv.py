@@ -28,6 +28,7 @@ def _get_kwargs(
     body: UploadSunSolveBifacialTimeSeriesCsvBody,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     _kwargs: dict[str, Any] = {
         "method": "post",

@@ -26,6 +26,8 @@ def _get_kwargs(
     latitude: float,
     longitude: float,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     params: dict[str, Any] = {}
 
@@ -41,6 +43,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 

@@ -27,6 +27,8 @@ def _get_kwargs(
     longitude: float,
     search_radius: float,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    headers["Accept"] = "application/json"
 
     params: dict[str, Any] = {}
 
@@ -44,6 +46,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 

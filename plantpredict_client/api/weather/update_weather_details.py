@@ -27,6 +27,8 @@ def _get_kwargs(
     *,
     body: list[WeatherDetail],
 ) -> dict[str, Any]:
+    errors.check_request("update_weather_details", body)
+
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
@@ -93,6 +95,7 @@ def sync_detailed(
         body (list[WeatherDetail]):
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -135,6 +138,7 @@ def sync(
         body (list[WeatherDetail]):
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -177,6 +181,7 @@ async def asyncio_detailed(
         body (list[WeatherDetail]):
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document, if Client.raise_on_unexpected_status.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -217,6 +222,7 @@ async def asyncio(
         body (list[WeatherDetail]):
 
     Raises:
+        errors.MissingRequiredFields: Before sending, if the body lacks a field the API requires.
         errors.UnexpectedStatus: For a status the API does not document.
         errors.UnexpectedBody: If a documented answer's body does not match its declared type.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
