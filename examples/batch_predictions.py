@@ -284,12 +284,12 @@ def sweep_jobs(args: argparse.Namespace, library: Library, values: list[float]) 
 def summarize(summary: PredictionResultSummary) -> dict[str, float | None]:
     """What the journal keeps of each result summary: the first year's energy, yield and PR."""
     found: dict[str, float | None] = {"energy_mwh": None, "specific_yield": None, "performance_ratio": None}
-    years = summary.years if isinstance(summary.years, list) else []
+    years = summary.years or []  # UNSET is falsy
     if not years:
         return found
     first = years[0]
     found["energy_mwh"] = _num(first.total_energy) / 1000.0
-    factors = first.summary_factors if isinstance(first.summary_factors, list) else []
+    factors = first.summary_factors or []
     p50 = next((f for f in factors if f.p_value == 50), factors[0] if factors else None)
     if p50 is not None:
         found["specific_yield"] = _num(p50.specific_yield_dc)
