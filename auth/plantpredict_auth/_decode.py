@@ -41,7 +41,10 @@ SLICE = 64 * 1024
 """About the most text (characters) one call of the C scanner is given: 1 ms or so. The slicing
 descends into a container member by member; in an array, once an element turns out to be at most
 this long, the rest are scanned whole (arrays are homogeneous), since descending costs a Python
-step per member and 8760 small weather rows would cost more than they save."""
+step per member and 8760 small weather rows would cost more than they save. So a large element
+after a small one in the same array, or a container nested deeper than ``_DEPTH``, is still one
+call: the bound holds for PlantPredict's shapes (checked on a plant in tests/runtime/test_decode.py),
+not for every document."""
 
 _DEPTH = 8  # deeper containers are scanned whole: PlantPredict's big answers are big near the top
 
