@@ -43,6 +43,18 @@ the loop for hundreds (docs/build-step.md#large-answers)."""
 
 _parser: ThreadPoolExecutor | None = None
 _parser_lock = threading.Lock()
+_this_thread = threading.local()
+
+
+def _mark_parse_thread() -> None:
+    _this_thread.parses = True
+
+
+def on_parse_thread() -> bool:
+    """Whether the caller runs on the parse thread. A runtime's JSON decoder asks, to decode a large
+    body there in slices that let the event loop take the GIL between them (a single C call holds
+    it to the end: docs/build-step.md#large-answers); elsewhere nobody waits, and one call is faster."""
+    return bool(getattr(_this_thread, "parses", False))
 
 
 def _parser_thread() -> ThreadPoolExecutor:
@@ -51,7 +63,9 @@ def _parser_thread() -> ThreadPoolExecutor:
     global _parser
     with _parser_lock:
         if _parser is None:
-            _parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plantpredict-parse")
+            _parser = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="plantpredict-parse", initializer=_mark_parse_thread
+            )
         return _parser
 
 

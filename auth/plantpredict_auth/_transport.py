@@ -254,7 +254,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if request.extensions.get(BUFFER_EXTENSION):
             try:
                 with _mapped():
-                    body = await response.read()
+                    body = await _read_whole(response)
             except BaseException:
                 response.close()  # the slot is released by handle_async_request
                 raise
@@ -276,6 +276,28 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         session, self._session = self._session, None
         if session is not None:
             await session.close()
+
+
+#: Above this many bytes, an answer's pieces are joined on a worker thread (asyncio's default
+#: executor), not on the event loop.
+JOIN_OFF_LOOP_ABOVE = 1 << 20
+
+
+async def _read_whole(response: aiohttp.ClientResponse) -> bytes:
+    """The whole body, as ``response.read()`` gives it, except that a large one is joined off the
+    loop. Joining 4.6 MB (a power plant) into fresh memory took 3 to 5 ms of the loop's CPU
+    (cProfile: ``bytes.join`` in aiohttp's ``StreamReader.read``, page faults included), and
+    ``bytes.join`` lets go of the GIL for a copy above 1 MB, so with the parse thread busy the loop
+    then waited up to a switch interval (5 ms) more to get it back: together the largest callback
+    of the loop in bench/large_answers.py's longest stalls (docs/build-step.md#large-answers)."""
+    pieces: list[bytes] = []
+    size = 0
+    async for piece in response.content.iter_any():
+        pieces.append(piece)
+        size += len(piece)
+    if size <= JOIN_OFF_LOOP_ABOVE or len(pieces) == 1:
+        return b"".join(pieces)
+    return await asyncio.get_running_loop().run_in_executor(None, b"".join, pieces)
 
 
 def _proxy_auth(proxy: httpx.Proxy | None) -> aiohttp.BasicAuth | None:
