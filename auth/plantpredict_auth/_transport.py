@@ -290,6 +290,9 @@ async def _read_whole(response: aiohttp.ClientResponse) -> bytes:
     ``bytes.join`` lets go of the GIL for a copy above 1 MB, so with the parse thread busy the loop
     then waited up to a switch interval (5 ms) more to get it back: together the largest callback
     of the loop in bench/large_answers.py's longest stalls (docs/build-step.md#large-answers)."""
+    length = response.content_length
+    if length is not None and length <= JOIN_OFF_LOOP_ABOVE:
+        return await response.read()  # the common case: one call, no chunk loop
     pieces: list[bytes] = []
     size = 0
     async for piece in response.content.iter_any():
