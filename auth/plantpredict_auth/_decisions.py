@@ -1,7 +1,8 @@
 """The boundary's decisions after each attempt, shared by the async and the sync client (which only
 wait and send, so the two cannot drift apart): return the answer, raise a typed error, or retry at
-a given time. Pure: no waiting, no sending. Every decision is logged at DEBUG with the attempt and
-the wait (docs/runtime.md, "Retries").
+a given time. Pure: no waiting, no sending; the one exception is claiming the probe after a shared
+cool-down (``RateLimitGate.admit``), a short call to Redis. Every decision is logged at DEBUG with
+the attempt and the wait (docs/runtime.md, "Retries").
 """
 
 from __future__ import annotations
@@ -123,9 +124,9 @@ class RateLimitGate:
                 self.windows += 1
                 self.until = now + rate_limit_delay(self.policy, self.consecutive, retry_after, self.rng)
                 self.probe_needed = True
-            until = self.until
+            until, consecutive = self.until, self.consecutive
         if self.store is not None and not joined:
-            self.store.publish(Cooldown(until, self.consecutive))  # in Redis, it also frees the probe
+            self.store.publish(Cooldown(until, consecutive))  # in Redis, it also frees the probe
         if probe and isinstance(self.store, ProbeStore):
             self.store.end_probe(cleared=False)
         return until, not joined
