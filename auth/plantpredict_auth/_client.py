@@ -104,7 +104,7 @@ class PlantPredictAsyncClient(LeanRequests, AiohttpAsyncClient, _BoundaryState):
         attempts = Attempts(started=_time.now())
         while True:
             # Until no cool-down runs: one may start (here or, shared, elsewhere) during the wait.
-            while (start_at := self._retries.start_at()) is not None:
+            while (start_at := self._retries.start_at(attempts)) is not None:
                 await _time.sleep_until(start_at)
             self.stats.attempts += 1
             attempts.sent += 1
@@ -115,6 +115,9 @@ class PlantPredictAsyncClient(LeanRequests, AiohttpAsyncClient, _BoundaryState):
                     await response.aread()  # inside the try: a broken error body is a transport failure
             except httpx.RequestError as exc:
                 decision = self._retries.after_error(request, exc, attempts)
+            except BaseException:  # cancelled: if this was the probe after a cool-down, free it now
+                self._retries.abandoned(attempts)
+                raise
             else:
                 decision = self._retries.after_response(response, attempts, sent_at, streamed)
                 if decision.response is None:
@@ -169,7 +172,7 @@ class PlantPredictClient(LeanRequests, httpx.Client, _BoundaryState):
         streamed = bool(kwargs.get("stream"))
         attempts = Attempts(started=_time.now())
         while True:
-            while (start_at := self._retries.start_at()) is not None:
+            while (start_at := self._retries.start_at(attempts)) is not None:
                 _time.sleep_sync(start_at - _time.now())
             self.stats.attempts += 1
             attempts.sent += 1
@@ -180,6 +183,9 @@ class PlantPredictClient(LeanRequests, httpx.Client, _BoundaryState):
                     response.read()
             except httpx.RequestError as exc:
                 decision = self._retries.after_error(request, exc, attempts)
+            except BaseException:  # interrupted: if this was the probe after a cool-down, free it now
+                self._retries.abandoned(attempts)
+                raise
             else:
                 decision = self._retries.after_response(response, attempts, sent_at, streamed)
                 if decision.response is None:

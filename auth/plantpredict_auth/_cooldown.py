@@ -10,15 +10,27 @@ The gate consults the store on every request, so ``current()`` must not wait on 
 on a background thread (redis-py's ``PubSub.run_in_thread``), and publishes from another thread.
 The latest cool-down also sits in a key, for processes that start while one runs. If Redis goes
 away, each process keeps its own cool-down (the gate works as it does without a store).
+
+One probe for all (``claim_probe`` / ``end_probe``). When a shared cool-down ends, every process
+used to let its own queued requests go; each process's first request found out on its own whether
+the limit had lifted, so a limit still in force was answered with one 429 per process instead of
+one (measured in docs/runtime.md, "The shared cool-down"). Now the first request to leave claims a
+probe key in Redis, atomically with a look at the cool-down key (a Lua script), and the other
+processes wait for its answer: a success marks the key ``clear`` and they go; a 429 publishes the
+next cool-down (which deletes the key) and they adopt it. The claim is a lease, so a probe whose
+process died is replaced. Claiming is the one call that waits on Redis (with a short timeout); it
+happens only once a cool-down has ended, at most every ``PROBE_POLL`` seconds per process.
 """
 
 from __future__ import annotations
 
 import contextlib
+import enum
 import json
 import logging
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -46,9 +58,38 @@ if current then
   if tonumber(entry['ends']) >= tonumber(ARGV[2]) then return 0 end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+redis.call('DEL', KEYS[2])
 redis.call('PUBLISH', KEYS[1], ARGV[1])
 return 1
 """
+
+# May this request be the one that tries after the cool-down? A cool-down still running is returned
+# (the caller adopts it: pub/sub may not have brought it yet); 'clear' if a probe already succeeded
+# since it ended; 'busy' if another probe is out; else the probe key is taken for ARGV[3] ms.
+_CLAIM = """
+local current = redis.call('GET', KEYS[1])
+if current then
+  local entry = cjson.decode(current)
+  if tonumber(entry['ends']) > tonumber(ARGV[1]) then return current end
+end
+local probe = redis.call('GET', KEYS[2])
+if probe == 'clear' then return 'clear' end
+if probe then return 'busy' end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+return 'won'
+"""
+
+# The probe answered: mark the key 'clear' (ARGV[2] = '1': a success) or free it, if still ours.
+_END_PROBE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '1' then redis.call('SET', KEYS[1], 'clear', 'PX', ARGV[3]) else redis.call('DEL', KEYS[1]) end
+return 1
+"""
+
+# How long a probe's claim holds before another process may take over (its process may have died),
+# and how long 'clear' stays for processes that arrive later.
+PROBE_LEASE = 10.0
+_CLEAR_TTL_MS = 60_000
 
 
 class CooldownStoreError(PlantPredictError):
@@ -87,6 +128,28 @@ class CooldownStore(Protocol):
         ...
 
 
+class ProbeClaim(enum.Enum):
+    """The answer to a claim: may this request be the one that tries once a cool-down has ended?"""
+
+    WON = "won"  # yes: the others wait for its answer
+    BUSY = "busy"  # another process's probe is out: wait for its answer
+    CLEAR = "clear"  # a probe already succeeded since the cool-down ended: go
+
+
+@runtime_checkable
+class ProbeStore(CooldownStore, Protocol):
+    """A ``CooldownStore`` that can also hand out the one probe after a cool-down, for every
+    process sharing it (``RedisCooldownStore``). A store without it leaves probing to each process."""
+
+    def claim_probe(self, now: float) -> ProbeClaim | Cooldown:
+        """Claim the probe, or learn why not (a ``Cooldown`` that still runs at ``now``)."""
+        ...
+
+    def end_probe(self, cleared: bool) -> None:
+        """The probe this process claimed got its answer (``cleared``: not a 429); returns at once."""
+        ...
+
+
 class RedisCooldownStore:
     """The cool-down of one PlantPredict identity, shared through Redis.
 
@@ -102,7 +165,13 @@ class RedisCooldownStore:
             self.key = f"plantpredict:cooldown:{identity}"
         else:
             self.key = identity.store_key.replace("plantpredict:token:", "plantpredict:cooldown:", 1)
+        self.probe_key = f"{self.key}:probe"
         self._redis: redis.Redis = client or redis_sync.Redis.from_url(url)
+        # Claims are made on the caller's thread (the event loop): a short timeout bounds a hung Redis.
+        self._claims: redis.Redis = client or redis_sync.Redis.from_url(
+            url, socket_timeout=0.5, socket_connect_timeout=0.5
+        )
+        self._probe_token: str | None = None
         self._latest: Cooldown | None = None
         self._seen = threading.Condition()
         self._publisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plantpredict-cooldown")
@@ -161,11 +230,47 @@ class RedisCooldownStore:
 
         ttl_ms = max(1, int((cooldown.ends - _time.now() + 60.0) * 1000))
         try:
-            self._redis.eval(_PUBLISH, 1, self.key, cooldown.to_json(), repr(cooldown.ends), ttl_ms)
+            self._redis.eval(_PUBLISH, 2, self.key, self.probe_key, cooldown.to_json(), repr(cooldown.ends), ttl_ms)
         except redis_sync.RedisError as exc:
             self._warn(f"could not publish ({type(exc).__name__})")
         else:
             log.debug("shared 429 cool-down published: %.2fs left", cooldown.ends - _time.now())
+
+    def claim_probe(self, now: float) -> ProbeClaim | Cooldown:
+        import redis as redis_sync
+
+        token = uuid.uuid4().hex
+        lease_ms = int(PROBE_LEASE * 1000)
+        try:
+            answer = self._claims.eval(_CLAIM, 2, self.key, self.probe_key, repr(now), token, lease_ms)
+        except redis_sync.RedisError as exc:
+            self._warn(f"could not claim the probe ({type(exc).__name__})")
+            return ProbeClaim.WON  # this process probes on its own, as without a store
+        text = answer.decode() if isinstance(answer, bytes) else str(answer)
+        if text == "won":
+            self._probe_token = token
+            return ProbeClaim.WON
+        if text in ("busy", "clear"):
+            return ProbeClaim(text)
+        running = Cooldown.from_json(text)
+        if running is None:  # not ours to read: let this process probe on its own
+            return ProbeClaim.WON
+        self._adopt(running)
+        return running
+
+    def end_probe(self, cleared: bool) -> None:
+        token, self._probe_token = self._probe_token, None
+        if token is not None:
+            with contextlib.suppress(RuntimeError):  # closed: the lease runs out by itself
+                self._publisher.submit(self._send_end, token, cleared)
+
+    def _send_end(self, token: str, cleared: bool) -> None:
+        import redis as redis_sync
+
+        try:
+            self._redis.eval(_END_PROBE, 1, self.probe_key, token, "1" if cleared else "0", _CLEAR_TTL_MS)
+        except redis_sync.RedisError as exc:
+            self._warn(f"could not end the probe ({type(exc).__name__})")
 
     def wait_for(self, ends: float, timeout: float) -> bool:
         """Block until a cool-down ending at or after ``ends`` is known here (for tests and tools)."""
@@ -177,6 +282,8 @@ class RedisCooldownStore:
         self._listener.join(timeout=5)
         self._publisher.shutdown(wait=True)
         self._redis.close()
+        if self._claims is not self._redis:
+            self._claims.close()
 
 
 def share_cooldown(client: Client | PlantPredictAsyncClient | PlantPredictClient, store: CooldownStore | None) -> None:

@@ -1,7 +1,8 @@
 """The boundary's decisions after each attempt, shared by the async and the sync client (which only
 wait and send, so the two cannot drift apart): return the answer, raise a typed error, or retry at
-a given time. Pure: no waiting, no sending. Every decision is logged at DEBUG with the attempt and
-the wait (docs/runtime.md, "Retries").
+a given time. Pure: no waiting, no sending; the one exception is claiming the probe after a shared
+cool-down (``RateLimitGate.admit``), a short call to Redis. Every decision is logged at DEBUG with
+the attempt and the wait (docs/runtime.md, "Retries").
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import httpx
 from attrs import define, frozen
 
 from . import _time
-from ._cooldown import Cooldown, CooldownStore
+from ._cooldown import PROBE_LEASE, Cooldown, CooldownStore, ProbeClaim, ProbeStore
 from ._decode import loads as loads  # re-exported: bench/large_answers.py swaps it for json.loads
 from ._errors import (
     APIConnectionError,
@@ -61,6 +62,11 @@ class ClientStats:
     peak_in_flight: int = 0
 
 
+# While another request is the probe, how often the others look again (in memory, and at most this
+# often in the shared store).
+PROBE_POLL = 0.05
+
+
 class RateLimitGate:
     """One cool-down shared by every request of a client: after a 429, requests already queued and
     new ones alike wait until it ends instead of piling on. Consecutive cool-downs (a 429 again
@@ -70,9 +76,13 @@ class RateLimitGate:
     that was already on its way says nothing new, so the requests in flight when the limit hit
     share one cool-down however their answers are spread in time.
 
+    When a cool-down ends, one request goes first (the probe, ``admit``) and the others wait for
+    its answer: not a 429, and they all go; a 429, and the next cool-down starts having cost one
+    429, not one per request that happened to leave before that answer came back.
+
     With a shared ``store`` (``RedisCooldownStore``, set by ``share_cooldown()``) the cool-down is
     one for every process using the store: one another process started is adopted here, and one
-    started here is published."""
+    started here is published; and the probe is one for all of them (``ProbeStore``)."""
 
     def __init__(self, policy: RetryPolicy, rng: random.Random, store: CooldownStore | None = None) -> None:
         self.policy = policy
@@ -81,32 +91,95 @@ class RateLimitGate:
         self.consecutive = 0
         self.windows = 0
         self.store = store
+        # A cool-down ended and no answer has shown the limit lifted yet: requests leave one probe at a time.
+        self.probe_needed = False
+        self._probe_lease = 0.0  # until then, one of this client's requests is (or is claiming) the probe
+        self._next_claim = 0.0  # another process's probe is out: do not ask the store again before this
         self._lock = threading.Lock()
 
-    def _adopt_shared(self) -> None:
-        """Take in a later cool-down from the shared store (under ``self._lock``)."""
-        shared = self.store.current() if self.store is not None else None
+    def _adopt(self, shared: Cooldown | None) -> None:
+        """Take in a later cool-down (under ``self._lock``)."""
         if shared is not None and shared.ends > self.until:
             self.until = shared.ends
             self.consecutive = max(self.consecutive, shared.consecutive)
+            self.probe_needed = True
 
-    def on_rate_limited(self, retry_after: float | None, sent_at: float) -> tuple[float, bool]:
-        """Start (or join) a cool-down; returns (its end, whether this call started it)."""
+    def _adopt_shared(self) -> None:
+        """Take in a later cool-down from the shared store (under ``self._lock``)."""
+        self._adopt(self.store.current() if self.store is not None else None)
+
+    def on_rate_limited(self, retry_after: float | None, sent_at: float, *, probe: bool = False) -> tuple[float, bool]:
+        """Start (or join) a cool-down; returns (its end, whether this call started it).
+        ``probe``: the 429 answered this client's probe (``admit``), which is over."""
+        with self._lock:
+            self._adopt_shared()
+            if probe:
+                self._probe_lease = 0.0
+            now = _time.now()
+            if now < self.until or sent_at < self.until:
+                joined = True
+            else:
+                joined = False
+                self.consecutive += 1
+                self.windows += 1
+                self.until = now + rate_limit_delay(self.policy, self.consecutive, retry_after, self.rng)
+                self.probe_needed = True
+            until, consecutive = self.until, self.consecutive
+        if self.store is not None and not joined:
+            self.store.publish(Cooldown(until, consecutive))  # in Redis, it also frees the probe
+        if probe and isinstance(self.store, ProbeStore):
+            self.store.end_probe(cleared=False)
+        return until, not joined
+
+    def on_success(self, *, probe: bool = False) -> None:
+        """An answer that is not a 429. ``probe``: it answered this client's probe, so the limit has
+        lifted: every request may go (and, shared, every process)."""
+        if probe:
+            with self._lock:
+                self._probe_lease = 0.0
+                self.probe_needed = False
+                self.consecutive = 0
+            if isinstance(self.store, ProbeStore):
+                self.store.end_probe(cleared=True)
+        elif self.consecutive and _time.now() >= self.until:
+            self.consecutive = 0
+
+    def on_probe_failed(self) -> None:
+        """The probe got no answer (a transport error): another request may probe."""
+        with self._lock:
+            self._probe_lease = 0.0
+        if isinstance(self.store, ProbeStore):
+            self.store.end_probe(cleared=False)
+
+    def admit(self) -> tuple[float | None, bool]:
+        """May a request leave now? ``(None, probe)``: yes, and whether it is the probe whose
+        answer the others wait for; ``(when, False)``: ask again at ``when``."""
         with self._lock:
             self._adopt_shared()
             now = _time.now()
-            if now < self.until or sent_at < self.until:
-                return self.until, False
-            self.consecutive += 1
-            self.windows += 1
-            self.until = now + rate_limit_delay(self.policy, self.consecutive, retry_after, self.rng)
-            if self.store is not None:
-                self.store.publish(Cooldown(self.until, self.consecutive))
-            return self.until, True
-
-    def on_success(self) -> None:
-        if self.consecutive and _time.now() >= self.until:
-            self.consecutive = 0
+            if now < self.until:
+                return self.until + self.spread(), False
+            if not self.probe_needed:
+                return None, False
+            if now < self._probe_lease or now < self._next_claim:
+                return now + PROBE_POLL, False
+            self._probe_lease = now + PROBE_LEASE  # held while the store is asked, so one asks
+        store = self.store
+        claim = store.claim_probe(now) if isinstance(store, ProbeStore) else ProbeClaim.WON
+        with self._lock:
+            if claim is ProbeClaim.WON:
+                log.debug("cool-down over: this request is the probe, the others wait for its answer")
+                return None, True
+            self._probe_lease = 0.0
+            if claim is ProbeClaim.CLEAR:  # another process's probe succeeded
+                self.probe_needed = False
+                self.consecutive = 0
+                return None, False
+            if isinstance(claim, Cooldown):  # one started elsewhere, not yet heard through pub/sub
+                self._adopt(claim)
+                return self.until + self.spread(), False
+            self._next_claim = now + PROBE_POLL
+            return self._next_claim, False
 
     def remaining(self) -> float:
         if self.store is not None:
@@ -177,12 +250,22 @@ class Retries:
         self.rng = random.Random(seed)
         self.gate = RateLimitGate(policy, self.rng)
 
-    def start_at(self) -> float | None:
-        """When the next attempt may leave: after the cool-down, if one runs."""
-        return self.gate.until + self.gate.spread() if self.gate.remaining() > 0 else None
+    def start_at(self, attempts: Attempts) -> float | None:
+        """When the next attempt may leave: after the cool-down, if one runs, and once it has ended,
+        after the probe's answer unless this attempt is the probe (``attempts.probe``)."""
+        wait, attempts.probe = self.gate.admit()
+        return wait
+
+    def abandoned(self, attempts: Attempts) -> None:
+        """The attempt ended without an answer or a transport error (cancelled): if it was the
+        probe, another request may probe now instead of after the probe's lease."""
+        if attempts.probe:
+            attempts.probe = False
+            self.gate.on_probe_failed()
 
     def after_error(self, request: httpx.Request, exc: httpx.RequestError, attempts: Attempts) -> Next:
         method, path = request.method, request.url.path
+        self.abandoned(attempts)  # no answer: if this was the probe, another request probes
         if not isinstance(exc, httpx.TransportError):  # a body that cannot be decoded, too many redirects
             if isinstance(exc, httpx.DecodingError):
                 error: Exception = undecodable(request, exc)
@@ -206,8 +289,10 @@ class Retries:
         request = response.request
         method, path = request.method, request.url.path
         verdict = classify_response(self.policy, method, response.status_code)
+        probe, attempts.probe = attempts.probe, False
+        if verdict is Verdict.OK or (probe and verdict is not Verdict.RETRY_RATE_LIMITED):
+            self.gate.on_success(probe=probe)  # any answer to the probe but a 429: the limit has lifted
         if verdict is Verdict.OK:
-            self.gate.on_success()
             if streamed:
                 _warn_x_message(response)  # the caller reads the stream; nothing else to check yet
                 return Next(response=response)
@@ -218,7 +303,7 @@ class Retries:
         if verdict is Verdict.RETRY_RATE_LIMITED:
             self.stats.rate_limited += 1
             # Even the last attempt's 429 starts a cool-down: the other requests must not pile on.
-            until, started = self.gate.on_rate_limited(retry_after, sent_at)
+            until, started = self.gate.on_rate_limited(retry_after, sent_at, probe=probe)
             self.stats.cooldowns += int(started)
             log.debug(
                 "%s %s answered 429 (%d of %d): %s a cool-down, %.2fs left%s",

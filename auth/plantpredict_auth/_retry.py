@@ -85,6 +85,8 @@ class Attempts:
     sent: int = 0
     failures: int = 0
     rate_limited: int = 0
+    # Whether the attempt in flight is the one request let out after a cool-down (RateLimitGate.admit).
+    probe: bool = False
 
     def spend(self, verdict: Verdict) -> int:
         """Count an unsuccessful attempt; the number of attempts of that kind so far."""

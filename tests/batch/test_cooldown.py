@@ -6,6 +6,7 @@ import asyncio
 import random
 from collections.abc import Iterator
 
+import httpx
 import pytest
 import redis
 
@@ -20,6 +21,7 @@ from plantpredict_auth import (
     connect,
     share_cooldown,
 )
+from plantpredict_auth._decisions import PROBE_POLL
 from plantpredict_client.api.projects import get_my_projects
 from tests.runtime.simulated import BASE_URL, password_credentials, simulated
 
@@ -103,3 +105,176 @@ async def test_a_client_waits_out_the_cooldown_another_clients_429_started(
     assert served == {"429": 1, "200": 1}
     assert second_stats.rate_limited == 0  # it waited out the first client's cool-down instead
     assert waited >= ends - before  # virtual time
+
+
+# -- one probe after a cool-down, for every process ------------------------------------------------
+
+
+def flushed(store: RedisCooldownStore) -> None:
+    """Wait for what the store sends in the background (publish, end of probe) to reach Redis."""
+    store._publisher.submit(lambda: None).result(timeout=10)
+
+
+def test_after_a_cooldown_one_request_probes_and_the_others_wait_for_its_answer(virtual_time: None) -> None:
+    gate = RateLimitGate(POLICY, random.Random(4))
+    gate.on_rate_limited(None, _time.now())
+    assert gate.admit()[1] is False  # the cool-down runs: nobody goes
+    _time.sleep_sync(31.0)
+    assert gate.admit() == (None, True)  # the first to ask after the end is the probe
+    second, probe = gate.admit()
+    assert second is not None  # the others ask again shortly
+    assert not probe
+    gate.on_success(probe=True)
+    assert gate.admit() == (None, False)  # the probe's success lets everyone go
+    assert gate.consecutive == 0
+
+
+def test_a_probe_answered_429_starts_the_next_doubled_cooldown(virtual_time: None) -> None:
+    gate = RateLimitGate(POLICY, random.Random(5))
+    gate.on_rate_limited(None, _time.now())
+    _time.sleep_sync(31.0)
+    assert gate.admit() == (None, True)
+    ends, started = gate.on_rate_limited(None, _time.now(), probe=True)
+    assert started
+    assert ends - _time.now() == pytest.approx(60.0, abs=0.5)  # doubled from 30 s
+    wait, probe = gate.admit()
+    assert wait is not None
+    assert wait >= ends
+    assert not probe
+
+
+def test_a_probe_that_got_no_answer_lets_another_request_probe(virtual_time: None) -> None:
+    gate = RateLimitGate(POLICY, random.Random(6))
+    gate.on_rate_limited(None, _time.now())
+    _time.sleep_sync(31.0)
+    assert gate.admit() == (None, True)
+    gate.on_probe_failed()
+    assert gate.admit() == (None, True)
+
+
+def test_after_a_shared_cooldown_only_one_process_probes(
+    stores: tuple[RedisCooldownStore, RedisCooldownStore], virtual_time: None
+) -> None:
+    here, there = stores
+    gate = RateLimitGate(POLICY, random.Random(7), store=here)
+    other = RateLimitGate(POLICY, random.Random(8), store=there)
+    ends, _ = gate.on_rate_limited(None, _time.now())
+    flushed(here)
+    assert there.wait_for(ends, timeout=10)
+    _time.sleep_sync(31.0)
+    assert gate.admit() == (None, True)  # claimed in Redis
+    wait, probe = other.admit()
+    assert wait is not None  # the other process waits for that probe's answer
+    assert not probe
+    # The probe is answered 429: the next cool-down, doubled, is the other process's too, taken from
+    # Redis by its next claim even before pub/sub delivers it.
+    later, started = gate.on_rate_limited(None, _time.now(), probe=True)
+    assert started
+    flushed(here)
+    _time.sleep_sync(PROBE_POLL)
+    wait, probe = other.admit()
+    assert wait is not None
+    assert wait >= later
+    assert not probe
+    assert (other.until, other.consecutive) == (later, 2)
+
+
+def test_a_probe_that_succeeds_lets_every_process_go(
+    stores: tuple[RedisCooldownStore, RedisCooldownStore], virtual_time: None
+) -> None:
+    here, there = stores
+    gate = RateLimitGate(POLICY, random.Random(9), store=here)
+    other = RateLimitGate(POLICY, random.Random(10), store=there)
+    ends, _ = gate.on_rate_limited(None, _time.now())
+    flushed(here)
+    assert there.wait_for(ends, timeout=10)
+    _time.sleep_sync(31.0)
+    assert gate.admit() == (None, True)
+    assert other.admit()[1] is False
+    gate.on_success(probe=True)
+    flushed(here)
+    _time.sleep_sync(PROBE_POLL)
+    assert other.admit() == (None, False)  # no probe of its own: the first one's success counts
+    assert other.consecutive == 0
+
+
+def test_a_probe_whose_process_died_is_replaced_after_its_lease(
+    redis_url: str, stores: tuple[RedisCooldownStore, RedisCooldownStore], virtual_time: None
+) -> None:
+    here, there = stores
+    gate = RateLimitGate(POLICY, random.Random(11), store=here)
+    other = RateLimitGate(POLICY, random.Random(12), store=there)
+    ends, _ = gate.on_rate_limited(None, _time.now())
+    flushed(here)
+    assert there.wait_for(ends, timeout=10)
+    _time.sleep_sync(31.0)
+    assert gate.admit() == (None, True)  # ... and this process is never heard from again
+    assert other.admit()[1] is False
+    redis.Redis.from_url(redis_url).delete(there.probe_key)  # its lease (PROBE_LEASE) runs out
+    _time.sleep_sync(PROBE_POLL)
+    assert other.admit() == (None, True)
+
+
+def test_with_redis_unreachable_each_process_probes_on_its_own(
+    stores: tuple[RedisCooldownStore, RedisCooldownStore], virtual_time: None
+) -> None:
+    here, _ = stores
+    gate = RateLimitGate(POLICY, random.Random(13), store=here)
+    gate.on_rate_limited(None, _time.now())
+    flushed(here)
+    here._claims = redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    _time.sleep_sync(31.0)
+    assert gate.admit() == (None, True)  # the claim failed: this process probes, as without a store
+    assert gate.admit()[1] is False  # still one at a time here
+
+
+class LimitedUntil(httpx.AsyncBaseTransport):
+    """The API answers 429 (counted) until ``lifts_at`` on the runtime's clock; tokens always work.
+    The 429 comes back after a few turns of the event loop, as over a network: other requests can
+    leave meanwhile."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, lifts_at: float) -> None:
+        self.inner = inner
+        self.lifts_at = lifts_at
+        self.served_429 = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if "/oauth2/" not in request.url.path and _time.now() < self.lifts_at:
+            self.served_429 += 1
+            for _ in range(5):  # the answer takes a few turns of the event loop to come back
+                await asyncio.sleep(0)
+            return httpx.Response(429, request=request)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_two_clients_sharing_a_cooldown_spend_one_429_per_cooldown(
+    stores: tuple[RedisCooldownStore, RedisCooldownStore], virtual_time: None
+) -> None:
+    here, there = stores
+    policy = RetryPolicy(rate_limit_initial=30.0, rate_limit_max=300.0, jitter=0.0, rate_limit_attempts=10)
+    async with simulated(clock=_time.now, seed=3) as sim:
+        limited = LimitedUntil(sim.transport, lifts_at=0.0)
+        credentials = password_credentials()
+        async with (
+            connect(credentials, base_url=BASE_URL, transport=limited, retry=policy, seed=1) as first,
+            connect(credentials, base_url=BASE_URL, transport=limited, retry=policy, seed=2) as second,
+            connect(credentials, base_url=BASE_URL, transport=limited, retry=RetryPolicy.none()) as finder,
+        ):
+            share_cooldown(first, here)
+            share_cooldown(second, there)
+            share_cooldown(finder, here)
+            for client in (first, second, finder):  # tokens and connections in place
+                await get_my_projects.asyncio(client=client)
+            # The limit holds for 150 s: one request finds it (no retries), then cool-downs of about
+            # 30 s, 60 s and 120 s; the probes after the first two are told 429, the third gets through.
+            limited.lifts_at = _time.now() + 150.0
+            with pytest.raises(RateLimitError):
+                await get_my_projects.asyncio(client=finder)
+            ends = finder.get_async_httpx_client().gate.until  # type: ignore[attr-defined]  # PlantPredictAsyncClient
+            assert await asyncio.to_thread(there.wait_for, ends, 10)
+            calls = [get_my_projects.asyncio(client=client) for client in (first, second) for _ in range(6)]
+            results = await asyncio.gather(*calls)
+    assert all(result is not None for result in results)
+    # One 429 found the limit and one was served to each of the two probes that came too early: three
+    # in all, not one per request (or per client) that left when a cool-down ended.
+    assert limited.served_429 == 3
