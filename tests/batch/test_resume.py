@@ -156,7 +156,7 @@ async def test_two_workers_on_one_journal_run_each_job_once(tmp_path: Path) -> N
         # Leases run on real time, and this simulator runs in this process: computing a run's
         # results (pvlib) holds the loop, and the heartbeat with it, for a few hundred milliseconds.
         # A lease shorter than that (0.6 s failed 4 times in 5) lapses and the other worker takes
-        # the job over, which is correct but is not what this test is about (test_journal.py and test_workers.py test it).
+        # the job over: correct, but the subject of test_journal.py and test_workers.py, not this test.
         settings: dict[str, Any] = {"concurrency": 4, "lease_seconds": 3.0, "on_record": watch}
         reports: tuple[BatchReport, BatchReport] = await asyncio.gather(
             runner(env.client, first, worker="one", **settings).run(jobs(16, env.ids)),
