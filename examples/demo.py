@@ -55,6 +55,10 @@ def finished(journal: Path) -> int:
 
 def interrupted(command: list[str], env: dict[str, str], journal: Path, after: int) -> int:
     """Run the batch and press Ctrl-C once ``after`` predictions are finished; its exit code."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # Started as a background job (`make demo &`, a CI runner): a child inherits an ignored
+        # SIGINT and the Ctrl-C below would be lost. A handler, unlike SIG_IGN, is not inherited.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     process = subprocess.Popen(command, cwd=REPO, env=env)
     while process.poll() is None and finished(journal) < after:
         time.sleep(0.2)  # a demo watching a file, not a test

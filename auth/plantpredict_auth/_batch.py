@@ -214,8 +214,9 @@ class BatchRunner:
             processed = await self._work(jobs, shared, began)
         finally:
             heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
+            # gather, not suppress(CancelledError): a cancellation of this task arriving meanwhile
+            # (Ctrl-C) must propagate, only the heartbeat's own is collected.
+            await asyncio.gather(heartbeat, return_exceptions=True)
         records = await self.journal.records()
         summaries = await self.journal.summaries(keys)
         report = BatchReport(

@@ -237,8 +237,9 @@ class RedisTokenStore:
             yield
         finally:
             keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await keeper
+            # gather, not suppress(CancelledError): a cancellation of the caller arriving meanwhile
+            # must propagate; the keeper's own end (cancelled, or Redis gone) is collected.
+            await asyncio.gather(keeper, return_exceptions=True)
             # A lock lost anyway (the keeper could not reach Redis) has already been taken over.
             with contextlib.suppress(Exception):
                 await lock.release()

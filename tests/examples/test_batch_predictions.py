@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -97,6 +97,21 @@ def journal_progress(output: Path) -> BatchProgress | None:
         return progress_of(records, [key for key in records if key])
 
     return asyncio.run(read()) if (output / "journal.sqlite").exists() else None
+
+
+@pytest.fixture(autouse=True)
+def children_take_ctrl_c() -> Iterator[None]:
+    """A test run started as a background job (`make test &`, `nohup`) ignores SIGINT, and so would
+    the sweeps it starts: the Ctrl-C these tests send would be lost. While they start, this process
+    has a handler instead, which (unlike SIG_IGN) a child does not inherit."""
+    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def interrupt_when(process: subprocess.Popen[str], output: Path, reached: Callable[[BatchProgress], bool]) -> None:
