@@ -115,13 +115,9 @@ def _object(text: str, at: int, depth: int, keys: dict[str, str]) -> tuple[dict[
         if text[at : at + 1] != ":":
             raise json.JSONDecodeError("Expecting ':' delimiter", text, at)
         members[key], at = _value(text, _whitespace(text, at + 1).end(), depth, True, keys)
-        at = _whitespace(text, at).end()
-        delimiter = text[at : at + 1]
-        if delimiter == "}":
-            return members, at + 1
-        if delimiter != ",":
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, at)
-        at = _whitespace(text, at + 1).end()
+        ended, at = _after_member(text, at, "}")
+        if ended:
+            return members, at
 
 
 def _array(text: str, at: int, depth: int, keys: dict[str, str]) -> tuple[list[Any], int]:
@@ -135,10 +131,18 @@ def _array(text: str, at: int, depth: int, keys: dict[str, str]) -> tuple[list[A
         element, at = _value(text, at, depth, large, keys)
         elements.append(element)
         large = at - start > SLICE
-        at = _whitespace(text, at).end()
-        delimiter = text[at : at + 1]
-        if delimiter == "]":
-            return elements, at + 1
-        if delimiter != ",":
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, at)
-        at = _whitespace(text, at + 1).end()
+        ended, at = _after_member(text, at, "]")
+        if ended:
+            return elements, at
+
+
+def _after_member(text: str, at: int, closing: str) -> tuple[bool, int]:
+    """After a member of a container: ``(True, past the closing bracket)`` at its end, otherwise
+    ``(False, where the next member starts)``."""
+    at = _whitespace(text, at).end()
+    delimiter = text[at : at + 1]
+    if delimiter == closing:
+        return True, at + 1
+    if delimiter != ",":
+        raise json.JSONDecodeError("Expecting ',' delimiter", text, at)
+    return False, _whitespace(text, at + 1).end()

@@ -152,16 +152,25 @@ def test_a_probe_that_got_no_answer_lets_another_request_probe(virtual_time: Non
     assert gate.admit() == (None, True)
 
 
-def test_after_a_shared_cooldown_only_one_process_probes(
-    stores: tuple[RedisCooldownStore, RedisCooldownStore], virtual_time: None
-) -> None:
+def two_processes_after_a_cooldown(
+    stores: tuple[RedisCooldownStore, RedisCooldownStore], seed: int
+) -> tuple[RateLimitGate, RateLimitGate]:
+    """Two processes' gates on one Redis, just after a cool-down the first one started has ended."""
     here, there = stores
-    gate = RateLimitGate(POLICY, random.Random(7), store=here)
-    other = RateLimitGate(POLICY, random.Random(8), store=there)
+    gate = RateLimitGate(POLICY, random.Random(seed), store=here)
+    other = RateLimitGate(POLICY, random.Random(seed + 1), store=there)
     ends, _ = gate.on_rate_limited(None, _time.now())
     flushed(here)
     assert there.wait_for(ends, timeout=10)
     _time.sleep_sync(31.0)
+    return gate, other
+
+
+def test_after_a_shared_cooldown_only_one_process_probes(
+    stores: tuple[RedisCooldownStore, RedisCooldownStore], virtual_time: None
+) -> None:
+    here = stores[0]
+    gate, other = two_processes_after_a_cooldown(stores, seed=7)
     assert gate.admit() == (None, True)  # claimed in Redis
     wait, probe = other.admit()
     assert wait is not None  # the other process waits for that probe's answer
@@ -182,13 +191,8 @@ def test_after_a_shared_cooldown_only_one_process_probes(
 def test_a_probe_that_succeeds_lets_every_process_go(
     stores: tuple[RedisCooldownStore, RedisCooldownStore], virtual_time: None
 ) -> None:
-    here, there = stores
-    gate = RateLimitGate(POLICY, random.Random(9), store=here)
-    other = RateLimitGate(POLICY, random.Random(10), store=there)
-    ends, _ = gate.on_rate_limited(None, _time.now())
-    flushed(here)
-    assert there.wait_for(ends, timeout=10)
-    _time.sleep_sync(31.0)
+    here = stores[0]
+    gate, other = two_processes_after_a_cooldown(stores, seed=9)
     assert gate.admit() == (None, True)
     assert other.admit()[1] is False
     gate.on_success(probe=True)
@@ -201,13 +205,8 @@ def test_a_probe_that_succeeds_lets_every_process_go(
 def test_a_probe_whose_process_died_is_replaced_after_its_lease(
     redis_url: str, stores: tuple[RedisCooldownStore, RedisCooldownStore], virtual_time: None
 ) -> None:
-    here, there = stores
-    gate = RateLimitGate(POLICY, random.Random(11), store=here)
-    other = RateLimitGate(POLICY, random.Random(12), store=there)
-    ends, _ = gate.on_rate_limited(None, _time.now())
-    flushed(here)
-    assert there.wait_for(ends, timeout=10)
-    _time.sleep_sync(31.0)
+    there = stores[1]
+    gate, other = two_processes_after_a_cooldown(stores, seed=11)
     assert gate.admit() == (None, True)  # ... and this process is never heard from again
     assert other.admit()[1] is False
     redis.Redis.from_url(redis_url).delete(there.probe_key)  # its lease (PROBE_LEASE) runs out
