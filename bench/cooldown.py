@@ -12,41 +12,12 @@ request is when a burst begins, so compare medians over runs, never one run.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import shutil
-import socket
 import statistics
-import subprocess
-import tempfile
-from collections.abc import Iterator
 
 import redis
 
 from tests.batch.test_workers import sweep_under_bursts
-
-
-@contextlib.contextmanager
-def redis_server() -> Iterator[str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("error: redis-server is not installed (apt-get install redis-server)")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with tempfile.TemporaryDirectory() as folder:
-        command = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
-        process = subprocess.Popen([*command, "--dir", folder], stdout=subprocess.DEVNULL)
-        url = f"redis://127.0.0.1:{port}/0"
-        try:
-            client = redis.Redis.from_url(url)
-            for _ in range(100):
-                with contextlib.suppress(redis.ConnectionError):
-                    if client.ping():
-                        break
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+from tests.servers import redis_server
 
 
 def main() -> int:

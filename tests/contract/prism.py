@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import queue
 import signal
-import socket
 import subprocess
 import threading
 from collections import deque
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.conftest import REPO
+from tests.servers import free_port
 
 PRISM = Path(os.environ.get("PRISM") or REPO / ".tools" / "prism" / "node_modules" / ".bin" / "prism")
 #: Loading the live document (300 schemas) takes Prism about 25 s on a busy 2-core machine.
@@ -40,12 +40,6 @@ class Prism:
 
     def tail(self, lines: int = 20) -> str:
         return "\n".join(list(self.output)[-lines:])
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _drain(process: subprocess.Popen[str], output: deque[str], lines: queue.Queue[str | None]) -> None:
