@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from plantpredict_simulator import _simulator
 from tests.simulator._support import WEATHER_DAGGETT, InProcess
 
 
@@ -37,6 +40,22 @@ async def test_result_summary_is_204_until_the_run_succeeds(sim: InProcess) -> N
     assert (details.status_code, details.text) == (404, "Results not found.")
     sim.clock.advance(2)
     assert (await sim.api("GET", path)).status_code == 200
+
+
+async def test_other_requests_are_answered_while_a_run_is_computed(sim: InProcess) -> None:
+    project_id, prediction_id = await sim.finished_prediction(strings=230)
+    release = threading.Event()
+    busy = _simulator._PHYSICS.submit(release.wait, 30)  # the physics thread is held: a long computation
+    try:
+        summary = asyncio.create_task(sim.summary(project_id, prediction_id))
+        # On the event loop the computation held every answer back until it ended, a 429 included.
+        assert await sim.status(project_id, prediction_id) == 3
+        assert (await sim.api("GET", f"/Project/{project_id}")).status_code == 200
+        assert not summary.done()  # still waiting for the physics thread
+    finally:
+        release.set()
+    assert busy.result(timeout=30)
+    assert (await summary)["years"]
 
 
 async def test_summary_carries_energy_specific_yield_and_performance_ratio(sim: InProcess) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from starlette.requests import Request
@@ -143,7 +144,8 @@ async def project_overview(sim: Simulator, request: Request, _: Principal) -> Re
         run = sim.store.run_fields(record)
         summary = None
         if record.run is not None and run["processingStatus"] == SUCCESS:
-            summary = _results.result_summary(record.run.snapshot, sim.store.next_child_id)
+            summarize = functools.partial(_results.result_summary, record.run.snapshot, sim.store.next_child_id)
+            summary = await sim.physics(summarize)
         predictions.append(
             {
                 "id": prediction_id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -26,14 +28,16 @@ async def result_summary(sim: Simulator, request: Request, _: Principal) -> Resp
     snapshot = _finished_run(sim, request)
     if snapshot is None:
         return empty_response(204)
-    return reply(request, _results.result_summary(snapshot, sim.store.next_child_id), site=snapshot.project)
+    summary = await sim.physics(functools.partial(_results.result_summary, snapshot, sim.store.next_child_id))
+    return reply(request, summary, site=snapshot.project)
 
 
 async def result_details(sim: Simulator, request: Request, _: Principal) -> Response:
     snapshot = _finished_run(sim, request)
     if snapshot is None:
         raise NotFound("Results")
-    return reply(request, _details.result_details(snapshot), site=snapshot.project)
+    details = await sim.physics(functools.partial(_details.result_details, snapshot))
+    return reply(request, details, site=snapshot.project)
 
 
 async def nodal_json(sim: Simulator, request: Request, _: Principal) -> Response:
@@ -42,7 +46,8 @@ async def nodal_json(sim: Simulator, request: Request, _: Principal) -> Response
         raise NotFound("Results")
     # ASP.NET binds an absent int as 0 and the generated client sends its documented defaults (0, ""),
     # so 0 and "" mean "not given": numbering starts at 1.
-    document = _details.nodal_json(
+    nodal = functools.partial(
+        _details.nodal_json,
         snapshot,
         query_int(request, "blockNumber") or None,
         query_int(request, "arrayNumber") or None,
@@ -50,6 +55,7 @@ async def nodal_json(sim: Simulator, request: Request, _: Principal) -> Response
         query_int(request, "dcFieldNumber") or None,
         query(request, "nodalParameters") or None,
     )
+    document = await sim.physics(nodal)
     return reply(request, document, site=snapshot.project)
 
 
