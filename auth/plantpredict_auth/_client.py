@@ -105,7 +105,10 @@ class PlantPredictAsyncClient(LeanRequests, AiohttpAsyncClient, _BoundaryState):
         while True:
             # Until no cool-down runs: one may start (here or, shared, elsewhere) during the wait.
             while (start_at := self._retries.start_at(attempts)) is not None:
-                await _time.sleep_until(start_at)
+                if isinstance(start_at, float):
+                    await _time.sleep_until(start_at)
+                else:  # shielded: a cancelled request leaves the claim to the others
+                    await asyncio.shield(asyncio.wrap_future(start_at))
             self.stats.attempts += 1
             attempts.sent += 1
             sent_at = _time.now()
@@ -173,7 +176,10 @@ class PlantPredictClient(LeanRequests, httpx.Client, _BoundaryState):
         attempts = Attempts(started=_time.now())
         while True:
             while (start_at := self._retries.start_at(attempts)) is not None:
-                _time.sleep_sync(start_at - _time.now())
+                if isinstance(start_at, float):
+                    _time.sleep_sync(start_at - _time.now())
+                else:
+                    start_at.result()
             self.stats.attempts += 1
             attempts.sent += 1
             sent_at = _time.now()

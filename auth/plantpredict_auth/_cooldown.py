@@ -19,7 +19,8 @@ probe key in Redis, atomically with a look at the cool-down key (a Lua script), 
 processes wait for its answer: a success marks the key ``clear`` and they go; a 429 publishes the
 next cool-down (which deletes the key) and they adopt it. The claim is a lease, so a probe whose
 process died is replaced. Claiming is the one call that waits on Redis (with a short timeout); it
-happens only once a cool-down has ended, at most every ``PROBE_POLL`` seconds per process.
+happens only once a cool-down has ended, at most every ``PROBE_POLL`` seconds per process, on a
+thread of the gate's (``RateLimitGate.admit`` returns its future), never on an event loop.
 """
 
 from __future__ import annotations
@@ -167,7 +168,8 @@ class RedisCooldownStore:
             self.key = identity.store_key.replace("plantpredict:token:", "plantpredict:cooldown:", 1)
         self.probe_key = f"{self.key}:probe"
         self._redis: redis.Redis = client or redis_sync.Redis.from_url(url)
-        # Claims are made on the caller's thread (the event loop): a short timeout bounds a hung Redis.
+        # Claims wait for their answer (on the gate's claim thread, while requests queue): a short timeout
+        # bounds a hung Redis, after which this process probes on its own.
         self._claims: redis.Redis = client or redis_sync.Redis.from_url(
             url, socket_timeout=0.5, socket_connect_timeout=0.5
         )

@@ -1,7 +1,8 @@
 """The boundary's decisions after each attempt, shared by the async and the sync client (which only
 wait and send, so the two cannot drift apart): return the answer, raise a typed error, or retry at
-a given time. Pure: no waiting, no sending; the one exception is claiming the probe after a shared
-cool-down (``RateLimitGate.admit``), a short call to Redis. Every decision is logged at DEBUG with
+a given time. Pure: no waiting, no sending. The one call to the network, claiming the probe after a
+shared cool-down from Redis, is made on a thread of its own (``RateLimitGate.admit`` hands out its
+future to wait on), so an event loop never waits on Redis. Every decision is logged at DEBUG with
 the attempt and the wait (docs/runtime.md, "Retries").
 """
 
@@ -12,7 +13,8 @@ import random
 import threading
 import warnings
 from collections.abc import Callable
-from typing import Any
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeAlias
 
 import httpx
 from attrs import define, frozen
@@ -66,6 +68,25 @@ class ClientStats:
 # often in the shared store).
 PROBE_POLL = 0.05
 
+# A claim of the probe on its way to the shared store: wait for it (``.result()``, or
+# ``asyncio.wrap_future``), then ask ``admit`` again.
+PendingClaim: TypeAlias = "Future[ProbeClaim | Cooldown]"
+
+# The claims of every client in the process go through one thread: they are rare (once a cool-down
+# has ended, at most every PROBE_POLL per client) and short, and an event loop must not wait on Redis.
+_CLAIMS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plantpredict-probe-claim")
+
+
+def _claim_probe(store: ProbeStore, now: float) -> ProbeClaim | Cooldown:
+    """Claim the probe (on the claims' thread); a store that fails lets this process probe on its
+    own, as ``RedisCooldownStore`` does when Redis cannot be reached."""
+    try:
+        return store.claim_probe(now)
+    except Exception as exc:  # a store's bug must not stop every request of the client
+        failure = type(exc).__name__
+        log.warning("shared 429 cool-down: claiming the probe failed (%s); this process probes on its own", failure)
+        return ProbeClaim.WON
+
 
 class RateLimitGate:
     """One cool-down shared by every request of a client: after a 429, requests already queued and
@@ -95,6 +116,7 @@ class RateLimitGate:
         self.probe_needed = False
         self._probe_lease = 0.0  # until then, one of this client's requests is (or is claiming) the probe
         self._next_claim = 0.0  # another process's probe is out: do not ask the store again before this
+        self._claim: PendingClaim | None = None  # this client's claim, on its way to the store
         self._lock = threading.Lock()
 
     def _adopt(self, shared: Cooldown | None) -> None:
@@ -151,12 +173,23 @@ class RateLimitGate:
         if isinstance(self.store, ProbeStore):
             self.store.end_probe(cleared=False)
 
-    def admit(self) -> tuple[float | None, bool]:
+    def admit(self) -> tuple[float | PendingClaim | None, bool]:
         """May a request leave now? ``(None, probe)``: yes, and whether it is the probe whose
-        answer the others wait for; ``(when, False)``: ask again at ``when``."""
+        answer the others wait for; ``(when, False)``: ask again at ``when``; ``(claim, False)``:
+        the probe is being claimed from the shared store: ask again once ``claim`` is done."""
         with self._lock:
             self._adopt_shared()
             now = _time.now()
+            if self._claim is not None:
+                if not self._claim.done():
+                    return self._claim, False
+                claim, self._claim = self._claim.result(), None
+                # Unless a later cool-down came meanwhile (its end is what counts now), or the claim
+                # waited so long uncollected that its lease in the store may have passed to another.
+                if now < self.until or now >= self._probe_lease:
+                    self._probe_lease = 0.0
+                else:
+                    return self._after_claim(claim, now)
             if now < self.until:
                 return self.until + self.spread(), False
             if not self.probe_needed:
@@ -164,22 +197,28 @@ class RateLimitGate:
             if now < self._probe_lease or now < self._next_claim:
                 return now + PROBE_POLL, False
             self._probe_lease = now + PROBE_LEASE  # held while the store is asked, so one asks
-        store = self.store
-        claim = store.claim_probe(now) if isinstance(store, ProbeStore) else ProbeClaim.WON
-        with self._lock:
-            if claim is ProbeClaim.WON:
+            store = self.store
+            if not isinstance(store, ProbeStore):
                 log.debug("cool-down over: this request is the probe, the others wait for its answer")
                 return None, True
-            self._probe_lease = 0.0
-            if claim is ProbeClaim.CLEAR:  # another process's probe succeeded
-                self.probe_needed = False
-                self.consecutive = 0
-                return None, False
-            if isinstance(claim, Cooldown):  # one started elsewhere, not yet heard through pub/sub
-                self._adopt(claim)
-                return self.until + self.spread(), False
-            self._next_claim = now + PROBE_POLL
-            return self._next_claim, False
+            self._claim = _CLAIMS.submit(_claim_probe, store, now)
+            return self._claim, False
+
+    def _after_claim(self, claim: ProbeClaim | Cooldown, now: float) -> tuple[float | None, bool]:
+        """Act on the store's answer to this client's claim (under ``self._lock``)."""
+        if claim is ProbeClaim.WON:
+            log.debug("cool-down over: this request is the probe, the others wait for its answer")
+            return None, True
+        self._probe_lease = 0.0
+        if claim is ProbeClaim.CLEAR:  # another process's probe succeeded
+            self.probe_needed = False
+            self.consecutive = 0
+            return None, False
+        if isinstance(claim, Cooldown):  # one started elsewhere, not yet heard through pub/sub
+            self._adopt(claim)
+            return self.until + self.spread(), False
+        self._next_claim = now + PROBE_POLL  # BUSY: another process's probe is out
+        return self._next_claim, False
 
     def remaining(self) -> float:
         if self.store is not None:
@@ -250,9 +289,10 @@ class Retries:
         self.rng = random.Random(seed)
         self.gate = RateLimitGate(policy, self.rng)
 
-    def start_at(self, attempts: Attempts) -> float | None:
+    def start_at(self, attempts: Attempts) -> float | PendingClaim | None:
         """When the next attempt may leave: after the cool-down, if one runs, and once it has ended,
-        after the probe's answer unless this attempt is the probe (``attempts.probe``)."""
+        after the probe's answer unless this attempt is the probe (``attempts.probe``); or, while
+        the probe is claimed from a shared store, once that claim is done."""
         wait, attempts.probe = self.gate.admit()
         return wait
 

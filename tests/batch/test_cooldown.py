@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
 from collections.abc import Iterator
+from concurrent.futures import Future
 
 import httpx
 import pytest
@@ -21,6 +23,7 @@ from plantpredict_auth import (
     connect,
     share_cooldown,
 )
+from plantpredict_auth._cooldown import ProbeClaim
 from plantpredict_auth._decisions import PROBE_POLL
 from plantpredict_client.api.projects import get_my_projects
 from tests.runtime.simulated import BASE_URL, password_credentials, simulated
@@ -138,7 +141,7 @@ def test_a_probe_answered_429_starts_the_next_doubled_cooldown(virtual_time: Non
     assert started
     assert ends - _time.now() == pytest.approx(60.0, abs=0.5)  # doubled from 30 s
     wait, probe = gate.admit()
-    assert wait is not None
+    assert isinstance(wait, float)  # without a shared store nothing is claimed
     assert wait >= ends
     assert not probe
 
@@ -150,6 +153,15 @@ def test_a_probe_that_got_no_answer_lets_another_request_probe(virtual_time: Non
     assert gate.admit() == (None, True)
     gate.on_probe_failed()
     assert gate.admit() == (None, True)
+
+
+def admitted(gate: RateLimitGate) -> tuple[float | None, bool]:
+    """``gate.admit()``, once the claim it sends to the shared store (on a thread) has its answer."""
+    while True:
+        wait, probe = gate.admit()
+        if wait is None or isinstance(wait, float):
+            return wait, probe
+        wait.result(timeout=10)
 
 
 def two_processes_after_a_cooldown(
@@ -171,8 +183,8 @@ def test_after_a_shared_cooldown_only_one_process_probes(
 ) -> None:
     here = stores[0]
     gate, other = two_processes_after_a_cooldown(stores, seed=7)
-    assert gate.admit() == (None, True)  # claimed in Redis
-    wait, probe = other.admit()
+    assert admitted(gate) == (None, True)  # claimed in Redis
+    wait, probe = admitted(other)
     assert wait is not None  # the other process waits for that probe's answer
     assert not probe
     # The probe is answered 429: the next cool-down, doubled, is the other process's too, taken from
@@ -181,7 +193,7 @@ def test_after_a_shared_cooldown_only_one_process_probes(
     assert started
     flushed(here)
     _time.sleep_sync(PROBE_POLL)
-    wait, probe = other.admit()
+    wait, probe = admitted(other)
     assert wait is not None
     assert wait >= later
     assert not probe
@@ -193,12 +205,12 @@ def test_a_probe_that_succeeds_lets_every_process_go(
 ) -> None:
     here = stores[0]
     gate, other = two_processes_after_a_cooldown(stores, seed=9)
-    assert gate.admit() == (None, True)
-    assert other.admit()[1] is False
+    assert admitted(gate) == (None, True)
+    assert admitted(other)[1] is False
     gate.on_success(probe=True)
     flushed(here)
     _time.sleep_sync(PROBE_POLL)
-    assert other.admit() == (None, False)  # no probe of its own: the first one's success counts
+    assert admitted(other) == (None, False)  # no probe of its own: the first one's success counts
     assert other.consecutive == 0
 
 
@@ -207,11 +219,11 @@ def test_a_probe_whose_process_died_is_replaced_after_its_lease(
 ) -> None:
     there = stores[1]
     gate, other = two_processes_after_a_cooldown(stores, seed=11)
-    assert gate.admit() == (None, True)  # ... and this process is never heard from again
-    assert other.admit()[1] is False
+    assert admitted(gate) == (None, True)  # ... and this process is never heard from again
+    assert admitted(other)[1] is False
     redis.Redis.from_url(redis_url).delete(there.probe_key)  # its lease (PROBE_LEASE) runs out
     _time.sleep_sync(PROBE_POLL)
-    assert other.admit() == (None, True)
+    assert admitted(other) == (None, True)
 
 
 def test_with_redis_unreachable_each_process_probes_on_its_own(
@@ -223,8 +235,28 @@ def test_with_redis_unreachable_each_process_probes_on_its_own(
     flushed(here)
     here._claims = redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
     _time.sleep_sync(31.0)
-    assert gate.admit() == (None, True)  # the claim failed: this process probes, as without a store
-    assert gate.admit()[1] is False  # still one at a time here
+    assert admitted(gate) == (None, True)  # the claim failed: this process probes, as without a store
+    assert admitted(gate)[1] is False  # still one at a time here
+
+
+def test_claiming_the_probe_never_waits_on_redis_in_the_caller(
+    stores: tuple[RedisCooldownStore, RedisCooldownStore], virtual_time: None
+) -> None:
+    here, _ = stores
+    gate = RateLimitGate(POLICY, random.Random(15), store=here)
+    gate.on_rate_limited(None, _time.now())
+    flushed(here)
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts connections, never answers
+        here._claims = redis.Redis(host="127.0.0.1", port=silent.getsockname()[1], socket_timeout=0.5)
+        _time.sleep_sync(31.0)
+        claim, probe = gate.admit()
+        # The caller (an event loop) got the claim's future back while Redis had not answered.
+        assert isinstance(claim, Future)
+        assert not claim.done()
+        assert not probe
+        assert gate.admit() == (claim, False)  # the others wait for the same claim, none sends another
+        assert claim.result(timeout=10) is ProbeClaim.WON  # timed out: this process probes on its own
+    assert gate.admit() == (None, True)
 
 
 class LimitedUntil(httpx.AsyncBaseTransport):
