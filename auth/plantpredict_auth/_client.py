@@ -108,7 +108,11 @@ class PlantPredictAsyncClient(LeanRequests, AiohttpAsyncClient, _BoundaryState):
                 if isinstance(start_at, float):
                     await _time.sleep_until(start_at)
                 else:  # shielded: a cancelled request leaves the claim to the others
-                    await asyncio.shield(asyncio.wrap_future(start_at))
+                    try:
+                        await asyncio.shield(asyncio.wrap_future(start_at))
+                    except asyncio.CancelledError:
+                        self._retries.gate.claim_abandoned(start_at)
+                        raise
             self.stats.attempts += 1
             attempts.sent += 1
             sent_at = _time.now()

@@ -18,9 +18,9 @@ one (measured in docs/runtime.md, "The shared cool-down"). Now the first request
 probe key in Redis, atomically with a look at the cool-down key (a Lua script), and the other
 processes wait for its answer: a success marks the key ``clear`` and they go; a 429 publishes the
 next cool-down (which deletes the key) and they adopt it. The claim is a lease, so a probe whose
-process died is replaced. Claiming is the one call that waits on Redis (with a short timeout); it
-happens only once a cool-down has ended, at most every ``PROBE_POLL`` seconds per process, on a
-thread of the gate's (``RateLimitGate.admit`` returns its future), never on an event loop.
+process died is replaced. Claiming is the one call that waits on Redis (0.5 s timeout, no retry);
+it happens only once a cool-down has ended, at most every ``PROBE_POLL`` seconds per client, on
+one thread per process (``RateLimitGate.admit`` returns its future), never on an event loop.
 """
 
 from __future__ import annotations
@@ -160,6 +160,8 @@ class RedisCooldownStore:
 
     def __init__(self, url: str, identity: Credentials | str, *, client: redis.Redis | None = None) -> None:
         import redis as redis_sync
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
         self.url = url
         if isinstance(identity, str):
@@ -168,10 +170,11 @@ class RedisCooldownStore:
             self.key = identity.store_key.replace("plantpredict:token:", "plantpredict:cooldown:", 1)
         self.probe_key = f"{self.key}:probe"
         self._redis: redis.Redis = client or redis_sync.Redis.from_url(url)
-        # Claims wait for their answer (on the gate's claim thread, while requests queue): a short timeout
-        # bounds a hung Redis, after which this process probes on its own.
-        self._claims: redis.Redis = client or redis_sync.Redis.from_url(
-            url, socket_timeout=0.5, socket_connect_timeout=0.5
+        # Claims wait for their answer (on the claims' thread, while requests queue): a short timeout and
+        # no retry bound a hung Redis, after which this process probes on its own. Always a client of its
+        # own, even when ``client`` is given, so that bound holds.
+        self._claims: redis.Redis = redis_sync.Redis.from_url(
+            url, socket_timeout=0.5, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0)
         )
         self._probe_token: str | None = None
         self._latest: Cooldown | None = None
@@ -284,8 +287,7 @@ class RedisCooldownStore:
         self._listener.join(timeout=5)
         self._publisher.shutdown(wait=True)
         self._redis.close()
-        if self._claims is not self._redis:
-            self._claims.close()
+        self._claims.close()
 
 
 def share_cooldown(client: Client | PlantPredictAsyncClient | PlantPredictClient, store: CooldownStore | None) -> None:

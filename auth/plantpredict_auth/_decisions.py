@@ -9,8 +9,10 @@ the attempt and the wait (docs/runtime.md, "Retries").
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
+import time
 import warnings
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -72,16 +74,33 @@ PROBE_POLL = 0.05
 # ``asyncio.wrap_future``), then ask ``admit`` again.
 PendingClaim: TypeAlias = "Future[ProbeClaim | Cooldown]"
 
+
+def _claim_thread() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="plantpredict-probe-claim")
+
+
 # The claims of every client in the process go through one thread: they are rare (once a cool-down
-# has ended, at most every PROBE_POLL per client) and short, and an event loop must not wait on Redis.
-_CLAIMS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plantpredict-probe-claim")
+# has ended, at most every PROBE_POLL per client), bounded (RedisCooldownStore's claims time out
+# after 0.5 s), and an event loop must not wait on Redis.
+_claims = _claim_thread()
 
 
-def _claim_probe(store: ProbeStore, now: float) -> ProbeClaim | Cooldown:
-    """Claim the probe (on the claims' thread); a store that fails lets this process probe on its
-    own, as ``RedisCooldownStore`` does when Redis cannot be reached."""
+def _after_fork_in_child() -> None:
+    # A forked child has no thread behind the parent's executor, which would still count it as
+    # idle and never start one: every claim would wait forever.
+    global _claims
+    _claims = _claim_thread()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _claim_probe(store: ProbeStore) -> ProbeClaim | Cooldown:
+    """Claim the probe (on the claims' thread, at the time it is sent); a store that fails lets
+    this process probe on its own, as ``RedisCooldownStore`` does when Redis cannot be reached."""
     try:
-        return store.claim_probe(now)
+        return store.claim_probe(_time.now())
     except Exception as exc:  # a store's bug must not stop every request of the client
         failure = type(exc).__name__
         log.warning("shared 429 cool-down: claiming the probe failed (%s); this process probes on its own", failure)
@@ -117,6 +136,7 @@ class RateLimitGate:
         self._probe_lease = 0.0  # until then, one of this client's requests is (or is claiming) the probe
         self._next_claim = 0.0  # another process's probe is out: do not ask the store again before this
         self._claim: PendingClaim | None = None  # this client's claim, on its way to the store
+        self._claim_sent = 0.0  # time.monotonic() when it was sent
         self._lock = threading.Lock()
 
     def _adopt(self, shared: Cooldown | None) -> None:
@@ -177,32 +197,72 @@ class RateLimitGate:
         """May a request leave now? ``(None, probe)``: yes, and whether it is the probe whose
         answer the others wait for; ``(when, False)``: ask again at ``when``; ``(claim, False)``:
         the probe is being claimed from the shared store: ask again once ``claim`` is done."""
+        release = False
         with self._lock:
             self._adopt_shared()
             now = _time.now()
             if self._claim is not None:
                 if not self._claim.done():
                     return self._claim, False
-                claim, self._claim = self._claim.result(), None
-                # Unless a later cool-down came meanwhile (its end is what counts now), or the claim
-                # waited so long uncollected that its lease in the store may have passed to another.
-                if now < self.until or now >= self._probe_lease:
-                    self._probe_lease = 0.0
-                else:
-                    return self._after_claim(claim, now)
-            if now < self.until:
-                return self.until + self.spread(), False
-            if not self.probe_needed:
-                return None, False
-            if now < self._probe_lease or now < self._next_claim:
-                return now + PROBE_POLL, False
-            self._probe_lease = now + PROBE_LEASE  # held while the store is asked, so one asks
-            store = self.store
-            if not isinstance(store, ProbeStore):
-                log.debug("cool-down over: this request is the probe, the others wait for its answer")
-                return None, True
-            self._claim = _CLAIMS.submit(_claim_probe, store, now)
-            return self._claim, False
+                answer, release = self._take_claim()
+                if answer is not None:
+                    return self._after_claim(answer, now)
+            if not release:
+                return self._next_step(now)
+        assert isinstance(self.store, ProbeStore)  # only a claim from one is released
+        self.store.end_probe(cleared=False)  # free the key now, not after its lease (a no-op if not ours)
+        return self.admit()
+
+    def _next_step(self, now: float) -> tuple[float | PendingClaim | None, bool]:
+        """``admit`` with no claim to take in (under ``self._lock``)."""
+        if now < self.until:
+            return self.until + self.spread(), False
+        if not self.probe_needed:
+            return None, False
+        if now < self._probe_lease or now < self._next_claim:
+            return now + PROBE_POLL, False
+        self._probe_lease = now + PROBE_LEASE  # held while the store is asked, so one asks
+        store = self.store
+        if isinstance(store, ProbeStore):
+            try:
+                self._claim = _claims.submit(_claim_probe, store)
+            except RuntimeError:  # the interpreter is exiting: no thread to claim from, probe alone
+                pass
+            else:
+                self._claim_sent = time.monotonic()
+                return self._claim, False
+        log.debug("cool-down over: this request is the probe, the others wait for its answer")
+        return None, True
+
+    def _take_claim(self) -> tuple[ProbeClaim | Cooldown | None, bool]:
+        """This client's finished claim, taken in (under ``self._lock``): its answer, or ``None``
+        if it no longer counts; and whether a probe it won must be given back to the store."""
+        claim, self._claim = self._claim, None
+        assert claim is not None
+        answer = None if claim.cancelled() else claim.result()
+        # A cool-down that started since (its end is what counts now), or a claim nobody took in
+        # before its lease in the store ran out (counted in real time, as Redis counts it).
+        stale = self.until > _time.now() or time.monotonic() - self._claim_sent >= PROBE_LEASE
+        if answer is None or stale:
+            self._probe_lease = 0.0  # the next request claims again
+            return None, stale and answer is ProbeClaim.WON
+        return answer, False
+
+    def claim_abandoned(self, claim: PendingClaim) -> None:
+        """A request stopped waiting for ``claim`` (cancelled). If no request has taken it in by
+        the time it is answered, give a won probe back at once rather than hold every process
+        sharing the store until its lease ends. Another request still waiting then claims again."""
+
+        def release(done: PendingClaim) -> None:
+            with self._lock:
+                if self._claim is not done:
+                    return
+                answer, given_back = self._take_claim()
+                self._probe_lease = 0.0
+            if (given_back or answer is ProbeClaim.WON) and isinstance(self.store, ProbeStore):
+                self.store.end_probe(cleared=False)
+
+        claim.add_done_callback(release)
 
     def _after_claim(self, claim: ProbeClaim | Cooldown, now: float) -> tuple[float | None, bool]:
         """Act on the store's answer to this client's claim (under ``self._lock``)."""

@@ -19,7 +19,8 @@ T = TypeVar("T")
 # in it. On the event loop, twelve runs read at once held every other answer back for about a second,
 # a 429 included: the real API's gateway answers while its workers compute, so clients measured here
 # must see the same. One thread rather than many: computations in parallel would only share the GIL
-# and take turns with the loop more often.
+# and take turns with the loop more often, and a run's summary, computed once and cached on its
+# snapshot, is then never computed twice at once.
 _PHYSICS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simulator-physics")
 
 

@@ -19,6 +19,7 @@ from plantpredict_auth import (
     RateLimitGate,
     RedisCooldownStore,
     RetryPolicy,
+    _decisions,
     _time,
     connect,
     share_cooldown,
@@ -247,7 +248,8 @@ def test_claiming_the_probe_never_waits_on_redis_in_the_caller(
     gate.on_rate_limited(None, _time.now())
     flushed(here)
     with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts connections, never answers
-        here._claims = redis.Redis(host="127.0.0.1", port=silent.getsockname()[1], socket_timeout=0.5)
+        port = silent.getsockname()[1]
+        here._claims = redis.Redis.from_url(f"redis://127.0.0.1:{port}/0", socket_timeout=0.5)  # as the store's
         _time.sleep_sync(31.0)
         claim, probe = gate.admit()
         # The caller (an event loop) got the claim's future back while Redis had not answered.
@@ -257,6 +259,21 @@ def test_claiming_the_probe_never_waits_on_redis_in_the_caller(
         assert gate.admit() == (claim, False)  # the others wait for the same claim, none sends another
         assert claim.result(timeout=10) is ProbeClaim.WON  # timed out: this process probes on its own
     assert gate.admit() == (None, True)
+
+
+def test_a_probe_won_for_a_request_that_was_cancelled_is_given_back_at_once(
+    stores: tuple[RedisCooldownStore, RedisCooldownStore], virtual_time: None
+) -> None:
+    here = stores[0]
+    gate, other = two_processes_after_a_cooldown(stores, seed=17)
+    claim, _ = gate.admit()
+    assert isinstance(claim, Future)
+    gate.claim_abandoned(claim)  # the only request waiting for it was cancelled
+    assert claim.result(timeout=10) is ProbeClaim.WON
+    _decisions._claims.submit(lambda: None).result(timeout=10)  # the claim's callbacks have run
+    flushed(here)
+    # Not held for its 10 s lease: the other process may probe at once.
+    assert admitted(other) == (None, True)
 
 
 class LimitedUntil(httpx.AsyncBaseTransport):

@@ -58,6 +58,36 @@ async def test_other_requests_are_answered_while_a_run_is_computed(sim: InProces
     assert (await summary)["years"]
 
 
+async def test_a_project_overview_stays_whole_when_predictions_change_while_it_is_computed(
+    sim: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project_id, finished = await sim.finished_prediction(strings=230)
+    doomed = await sim.create_prediction(project_id)
+    asked = asyncio.Event()
+    physics = sim.simulator.physics
+
+    async def observed(work: Callable[[], Any]) -> Any:
+        asked.set()
+        return await physics(work)
+
+    monkeypatch.setattr(sim.simulator, "physics", observed)
+    release = threading.Event()
+    busy = _simulator._PHYSICS.submit(release.wait, 30)
+    try:
+        overview = asyncio.create_task(sim.api("GET", f"/Project/{project_id}/Overview"))
+        await asked.wait()  # the overview waits for the physics thread
+        assert (await sim.api("DELETE", f"/Project/{project_id}/Prediction/{doomed}")).status_code == 200
+        await sim.create_prediction(project_id)  # both answered while the overview waits
+    finally:
+        release.set()
+    assert busy.result(timeout=30)
+    response = await overview
+    assert response.status_code == 200, response.text
+    listed = {entry["id"]: entry for entry in response.json()["predictions"]}
+    assert set(listed) == {finished, doomed}  # as the project was when the overview was asked for
+    assert listed[finished]["statistics"]["dcSize"] > 0
+
+
 async def test_summary_carries_energy_specific_yield_and_performance_ratio(sim: InProcess) -> None:
     project_id, prediction_id = await sim.finished_prediction(strings=230)
     summary = await sim.summary(project_id, prediction_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -136,16 +137,20 @@ def _statistics(summary: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
+def _summaries(snapshots: list[_results.RunSnapshot | None], next_id: Callable[[], int]) -> list[dict[str, Any] | None]:
+    return [None if snapshot is None else _results.result_summary(snapshot, next_id) for snapshot in snapshots]
+
+
 async def project_overview(sim: Simulator, request: Request, _: Principal) -> Response:
     project = project_of(sim, path_int(request, "projectId"))
-    predictions = []
-    for prediction_id in sim.store.predictions_of(project["id"]):
+    predictions, snapshots = [], []
+    # Everything is read before the physics thread is awaited: other requests (a delete, a create)
+    # are answered meanwhile, and the overview stays the one moment it was asked at.
+    for prediction_id in list(sim.store.predictions_of(project["id"])):
         record = sim.store.predictions[prediction_id]
         run = sim.store.run_fields(record)
-        summary = None
-        if record.run is not None and run["processingStatus"] == SUCCESS:
-            summarize = functools.partial(_results.result_summary, record.run.snapshot, sim.store.next_child_id)
-            summary = await sim.physics(summarize)
+        finished = record.run is not None and run["processingStatus"] == SUCCESS
+        snapshots.append(record.run.snapshot if record.run is not None and finished else None)
         predictions.append(
             {
                 "id": prediction_id,
@@ -160,11 +165,15 @@ async def project_overview(sim: Simulator, request: Request, _: Principal) -> Re
                 "batchQualified": True,
                 "useMapBuilder": False,
                 "isRunnable": prediction_id in sim.store.plants and record.data.get("weatherId") is not None,
-                "hasResults": run["processingStatus"] == SUCCESS,
-                "statistics": _statistics(summary),
+                "hasResults": finished,
+                "statistics": None,
                 "results": None,
             }
         )
+    if any(snapshots):  # one trip to the physics thread for all of them
+        summaries = await sim.physics(functools.partial(_summaries, snapshots, sim.store.next_child_id))
+        for entry, summary in zip(predictions, summaries, strict=True):
+            entry["statistics"] = _statistics(summary)
     keys = (
         "id",
         "name",

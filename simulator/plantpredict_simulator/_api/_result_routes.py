@@ -28,7 +28,9 @@ async def result_summary(sim: Simulator, request: Request, _: Principal) -> Resp
     snapshot = _finished_run(sim, request)
     if snapshot is None:
         return empty_response(204)
-    summary = await sim.physics(functools.partial(_results.result_summary, snapshot, sim.store.next_child_id))
+    summary = snapshot.cached_summary or await sim.physics(
+        functools.partial(_results.result_summary, snapshot, sim.store.next_child_id)
+    )
     return reply(request, summary, site=snapshot.project)
 
 
