@@ -32,7 +32,7 @@ from ._credentials import (
     PasswordCredentials,
     credentials_from_env,
 )
-from ._decisions import ClientStats, PlantPredictWarning, RateLimitGate
+from ._decisions import ClientStats, PlantPredictWarning
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -57,6 +57,7 @@ from ._errors import (
     TokenStoreError,
     UnauthorizedError,
 )
+from ._gate import RateLimitGate
 from ._predictions import FINISHED, run_and_wait, status_of, wait_for_prediction
 from ._resources import ConnectedClient, ConnectedPredictions, ConnectedSyncClient, ConnectedSyncPredictions
 from ._retry import RetryPolicy

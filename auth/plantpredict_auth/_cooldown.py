@@ -296,11 +296,11 @@ def share_cooldown(client: Client | PlantPredictAsyncClient | PlantPredictClient
     ``client`` is what ``connect()`` yields (its async httpx client is used), or the httpx client
     of ``connect_sync()``'s (``client.get_httpx_client()``).
     """
-    # Imported here: _decisions imports this module for the Cooldown it publishes.
+    # Imported here: _gate imports this module for the Cooldown it publishes.
     from plantpredict_client import Client
 
-    from ._decisions import RateLimitGate
     from ._errors import ConfigurationError
+    from ._gate import RateLimitGate
 
     http: Any = client.get_async_httpx_client() if isinstance(client, Client) else client
     gate = getattr(http, "gate", None)

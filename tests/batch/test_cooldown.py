@@ -19,13 +19,13 @@ from plantpredict_auth import (
     RateLimitGate,
     RedisCooldownStore,
     RetryPolicy,
-    _decisions,
+    _gate,
     _time,
     connect,
     share_cooldown,
 )
 from plantpredict_auth._cooldown import ProbeClaim
-from plantpredict_auth._decisions import PROBE_POLL
+from plantpredict_auth._gate import PROBE_POLL
 from plantpredict_client.api.projects import get_my_projects
 from tests.runtime.simulated import BASE_URL, password_credentials, simulated
 
@@ -270,7 +270,7 @@ def test_a_probe_won_for_a_request_that_was_cancelled_is_given_back_at_once(
     assert isinstance(claim, Future)
     gate.claim_abandoned(claim)  # the only request waiting for it was cancelled
     assert claim.result(timeout=10) is ProbeClaim.WON
-    _decisions._claims.submit(lambda: None).result(timeout=10)  # the claim's callbacks have run
+    _gate._claims.submit(lambda: None).result(timeout=10)  # the claim's callbacks have run
     flushed(here)
     # Not held for its 10 s lease: the other process may probe at once.
     assert admitted(other) == (None, True)
