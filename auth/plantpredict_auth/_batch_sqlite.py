@@ -110,7 +110,7 @@ class SqliteJournal:
             raise self._translated("open the journal", exc) from exc
         try:
             sweep_id = self._check_existing(conn) if existing else self._create(conn)
-            conn.execute("PRAGMA journal_mode=WAL")
+            self._use_wal(conn)
             conn.execute("PRAGMA synchronous=FULL")
         except JournalError:
             conn.close()
@@ -120,6 +120,23 @@ class SqliteJournal:
             raise self._translated("open the journal", exc) from exc
         self._conn = conn
         return sweep_id
+
+    def _use_wal(self, conn: sqlite3.Connection) -> None:
+        """Switch the file to write-ahead logging (a no-op once it is). The switch needs the file to
+        itself, and SQLite answers "locked" at once, without its busy timeout, while another process
+        opening the same new journal reads or creates it (two workers started together did, about
+        one time in seven): so try again until the busy timeout has passed. By hand because it is
+        one pragma, on the journal's own thread; the creation before it stays in rollback mode so the
+        application id is in the main file's header, where ``_check_header`` reads it."""
+        deadline = time.monotonic() + self._busy_timeout
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL").fetchall()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(0.02)
 
     def _check_existing(self, conn: sqlite3.Connection) -> str:
         problems = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
