@@ -125,8 +125,8 @@ class RateLimitGate:
             until, consecutive = self.until, self.consecutive
         if self.store is not None and not joined:
             self.store.publish(Cooldown(until, consecutive))  # in Redis, it also frees the probe
-        if probe and isinstance(self.store, ProbeStore):
-            self.store.end_probe(cleared=False)
+        if probe:
+            self._give_back()
         return until, not joined
 
     def on_success(self, *, probe: bool = False) -> None:
@@ -146,53 +146,43 @@ class RateLimitGate:
         """The probe got no answer (a transport error): another request may probe."""
         with self._lock:
             self._probe_lease = 0.0
-        if isinstance(self.store, ProbeStore):
-            self.store.end_probe(cleared=False)
+        self._give_back()
 
     def admit(self) -> tuple[float | PendingClaim | None, bool]:
         """May a request leave now? ``(None, probe)``: yes, and whether it is the probe whose
         answer the others wait for; ``(when, False)``: ask again at ``when``; ``(claim, False)``:
         the probe is being claimed from the shared store: ask again once ``claim`` is done."""
-        release = False
         with self._lock:
             self._adopt_shared()
             now = _time.now()
             if self._claim is not None:
                 if not self._claim.done():
                     return self._claim, False
-                answer, release = self._take_claim()
+                answer = self._take_claim()
                 if answer is not None:
                     return self._after_claim(answer, now)
-            if not release:
-                return self._next_step(now)
-        assert isinstance(self.store, ProbeStore)  # only a claim from one is released
-        self.store.end_probe(cleared=False)  # free the key now, not after its lease (a no-op if not ours)
-        return self.admit()
+            if now < self.until:
+                return self.until + self.spread(), False
+            if not self.probe_needed:
+                return None, False
+            if now < self._probe_lease or now < self._next_claim:
+                return now + PROBE_POLL, False
+            self._probe_lease = now + PROBE_LEASE  # held while the store is asked, so one asks
+            store = self.store
+            if isinstance(store, ProbeStore):
+                try:
+                    self._claim = _claims.submit(_claim_probe, store)
+                except RuntimeError:  # the interpreter is exiting: no thread to claim from, probe alone
+                    pass
+                else:
+                    self._claim_sent = time.monotonic()
+                    return self._claim, False
+            log.debug("cool-down over: this request is the probe, the others wait for its answer")
+            return None, True
 
-    def _next_step(self, now: float) -> tuple[float | PendingClaim | None, bool]:
-        """``admit`` with no claim to take in (under ``self._lock``)."""
-        if now < self.until:
-            return self.until + self.spread(), False
-        if not self.probe_needed:
-            return None, False
-        if now < self._probe_lease or now < self._next_claim:
-            return now + PROBE_POLL, False
-        self._probe_lease = now + PROBE_LEASE  # held while the store is asked, so one asks
-        store = self.store
-        if isinstance(store, ProbeStore):
-            try:
-                self._claim = _claims.submit(_claim_probe, store)
-            except RuntimeError:  # the interpreter is exiting: no thread to claim from, probe alone
-                pass
-            else:
-                self._claim_sent = time.monotonic()
-                return self._claim, False
-        log.debug("cool-down over: this request is the probe, the others wait for its answer")
-        return None, True
-
-    def _take_claim(self) -> tuple[ProbeClaim | Cooldown | None, bool]:
+    def _take_claim(self) -> ProbeClaim | Cooldown | None:
         """This client's finished claim, taken in (under ``self._lock``): its answer, or ``None``
-        if it no longer counts; and whether a probe it won must be given back to the store."""
+        if it no longer counts (a probe it won is then given back)."""
         claim, self._claim = self._claim, None
         assert claim is not None
         answer = None if claim.cancelled() else claim.result()
@@ -201,8 +191,16 @@ class RateLimitGate:
         stale = self.until > _time.now() or time.monotonic() - self._claim_sent >= PROBE_LEASE
         if answer is None or stale:
             self._probe_lease = 0.0  # the next request claims again
-            return None, stale and answer is ProbeClaim.WON
-        return answer, False
+            if answer is ProbeClaim.WON:
+                self._give_back()
+            return None
+        return answer
+
+    def _give_back(self) -> None:
+        """Free the probe this client holds in the store now, not after its lease, for another to
+        take (a no-op if the key is no longer ours); returns at once."""
+        if isinstance(self.store, ProbeStore):
+            self.store.end_probe(cleared=False)
 
     def claim_abandoned(self, claim: PendingClaim) -> None:
         """A request stopped waiting for ``claim`` (cancelled). If no request has taken it in by
@@ -213,10 +211,10 @@ class RateLimitGate:
             with self._lock:
                 if self._claim is not done:
                     return
-                answer, given_back = self._take_claim()
+                answer = self._take_claim()
                 self._probe_lease = 0.0
-            if (given_back or answer is ProbeClaim.WON) and isinstance(self.store, ProbeStore):
-                self.store.end_probe(cleared=False)
+                if answer is ProbeClaim.WON:
+                    self._give_back()
 
         claim.add_done_callback(release)
 

@@ -227,15 +227,21 @@ def test_a_probe_whose_process_died_is_replaced_after_its_lease(
     assert admitted(other) == (None, True)
 
 
+def after_a_cooldown_claiming_from(store: RedisCooldownStore, url: str, seed: int) -> RateLimitGate:
+    """A gate on ``store`` just after a cool-down it started has ended, whose claims go to ``url``
+    (with the store's own timeouts: 0.5 s, no retry)."""
+    gate = RateLimitGate(POLICY, random.Random(seed), store=store)
+    gate.on_rate_limited(None, _time.now())
+    flushed(store)
+    store._claims = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+    _time.sleep_sync(31.0)
+    return gate
+
+
 def test_with_redis_unreachable_each_process_probes_on_its_own(
     stores: tuple[RedisCooldownStore, RedisCooldownStore], virtual_time: None
 ) -> None:
-    here, _ = stores
-    gate = RateLimitGate(POLICY, random.Random(13), store=here)
-    gate.on_rate_limited(None, _time.now())
-    flushed(here)
-    here._claims = redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
-    _time.sleep_sync(31.0)
+    gate = after_a_cooldown_claiming_from(stores[0], "redis://127.0.0.1:1/0", seed=13)
     assert admitted(gate) == (None, True)  # the claim failed: this process probes, as without a store
     assert admitted(gate)[1] is False  # still one at a time here
 
@@ -243,14 +249,9 @@ def test_with_redis_unreachable_each_process_probes_on_its_own(
 def test_claiming_the_probe_never_waits_on_redis_in_the_caller(
     stores: tuple[RedisCooldownStore, RedisCooldownStore], virtual_time: None
 ) -> None:
-    here, _ = stores
-    gate = RateLimitGate(POLICY, random.Random(15), store=here)
-    gate.on_rate_limited(None, _time.now())
-    flushed(here)
     with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts connections, never answers
-        port = silent.getsockname()[1]
-        here._claims = redis.Redis.from_url(f"redis://127.0.0.1:{port}/0", socket_timeout=0.5)  # as the store's
-        _time.sleep_sync(31.0)
+        silent_url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        gate = after_a_cooldown_claiming_from(stores[0], silent_url, seed=15)
         claim, probe = gate.admit()
         # The caller (an event loop) got the claim's future back while Redis had not answered.
         assert isinstance(claim, Future)
